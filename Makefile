@@ -1,0 +1,101 @@
+# coffer: build with `make` (release), `make MODE=debug`, `make MODE=san`
+# (AddressSanitizer + UBSan).  `make test` builds and runs every test;
+# `make test-san` does the same under the sanitizers.  CC=clang works too.
+
+MODE	?= release
+CC	?= cc
+BUILD	:= build/$(MODE)
+
+PKGS	:= libsodium libzstd jansson libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter
+BASE	:= -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) \
+	   -Ilib $(PKG_CFLAGS)
+
+ifeq ($(MODE),release)
+OPT	:= -O2 -g
+else ifeq ($(MODE),debug)
+OPT	:= -O0 -g
+else ifeq ($(MODE),san)
+OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+else
+$(error MODE must be release, debug or san)
+endif
+
+CFLAGS	+= $(BASE) $(OPT)
+LDFLAGS	+= $(OPT)
+LDLIBS	:= $(PKG_LIBS) -lpthread
+
+LIB_SRCS  := $(sort $(wildcard lib/*/*.c))
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%-replay)
+BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+all: $(BUILD)/coffer $(TESTS) $(TOOLS) $(FUZZ_REPLAY) $(BENCHES)
+
+$(BUILD)/libcoffer.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/coffer: $(CLI_OBJS) $(BUILD)/libcoffer.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcoffer.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcoffer.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz harnesses build two ways: a replayer (here, linked with
+# fuzz/replay.c, runs saved inputs in CI) and libFuzzer (make fuzz).
+$(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay.o \
+    $(BUILD)/libcoffer.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcoffer.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+fuzz: $(FUZZ_SRCS)
+	@mkdir -p build/fuzz
+	for f in $(FUZZ_SRCS); do \
+	    n=$$(basename $$f .c); \
+	    clang $(BASE) -O1 -g -fsanitize=fuzzer,address,undefined \
+	        -o build/fuzz/$$n $$f $(LIB_SRCS) $(PKG_LIBS) -lpthread || exit 1; \
+	done
+
+test: all
+	sh tests/run.sh $(BUILD)
+
+test-san:
+	$(MAKE) MODE=san all
+	sh tests/run.sh build/san
+
+clean:
+	rm -rf build
+
+.PHONY: all fuzz test test-san clean
+.PRECIOUS: $(BUILD)/%.o
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
