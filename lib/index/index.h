@@ -1,0 +1,97 @@
+#ifndef COFFER_INDEX_H
+#define COFFER_INDEX_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pack/pack.h"
+#include "repo/repo.h"
+
+/*
+ * The index maps a blob id to where the blob is stored.  Index files in
+ * the repository (sealed, docs/FORMAT.md "Index files") each describe some
+ * packs.  On open, the client merges them into a local cache file, sorted
+ * by blob id with fixed-size entries, and maps it read-only: lookups are a
+ * binary search over the mapping, so memory stays bounded by what the
+ * kernel keeps in the page cache, not by the repository's size.  Blobs
+ * added in this session live in a small hash table beside it.
+ */
+
+struct idx_entry {
+	uint8_t id[32];
+	uint32_t pack;		/* number in the pack table */
+	uint32_t offset;
+	uint32_t stored_len;
+	uint32_t raw_len;
+	uint8_t type;
+	uint8_t flags;
+	uint8_t pad[2];
+};
+
+struct idx_pack {
+	uint8_t id[32];
+	uint8_t salt[PACK_SALT_LEN];
+};
+
+struct index;
+
+/*
+ * index_load(r, &ix): read every index file (or the up-to-date local
+ * cache).  Damaged index files are reported and skipped (their packs are
+ * simply unknown; `check` reports them).  Returns 0 or -1.
+ */
+int index_load(struct repo *, struct index **);
+
+/* index_free(ix): NULL is a no-op. */
+void index_free(struct index *);
+
+/*
+ * index_lookup(ix, id, e, pk): find a blob.  Returns 1 and fills e and the
+ * pack (may be NULL), or 0 if unknown.  Thread-safe.
+ */
+int index_lookup(struct index *, const uint8_t[32], struct idx_entry *,
+    struct idx_pack *);
+
+/*
+ * index_claim(ix, id): returns 1 if the blob is already stored or being
+ * stored by another thread of this session; otherwise records a claim on
+ * it and returns 0, and the caller must store it (index_add_pack) or
+ * index_unclaim it.  -1 on ENOMEM.
+ */
+int index_claim(struct index *, const uint8_t[32]);
+void index_unclaim(struct index *, const uint8_t[32]);
+
+/*
+ * index_add_pack(ix, packid, salt, e, n): record a pack that is now stored
+ * (durably) and queue it for the next index file.  0 or -1.
+ */
+int index_add_pack(struct index *, const uint8_t[32],
+    const uint8_t[PACK_SALT_LEN], const struct pack_entry *, size_t);
+
+/*
+ * index_flush(ix, r): write the queued packs as one new index file (if
+ * any).  0 or -1.  Thread-safe.
+ */
+int index_flush(struct index *, struct repo *);
+
+/* index_pending(ix): number of packs queued for the next index file. */
+size_t index_pending(struct index *);
+
+/*
+ * index_parse(p, len, cb, cookie): decode an index file's plaintext,
+ * calling cb(cookie, pack, entry) for each blob.  Returns 0, 1 if
+ * malformed, -1 on error, or cb's nonzero value.
+ */
+typedef int index_cb(void *, const struct idx_pack *,
+    const struct idx_entry *);
+int index_parse(const uint8_t *, size_t, index_cb *, void *);
+
+/* Iterate the loaded index: cb for every entry (sorted by id). */
+int index_foreach(struct index *, index_cb *, void *);
+
+/* index_npacks(ix), index_pack(ix, i): the pack table. */
+size_t index_npacks(struct index *);
+const struct idx_pack *index_pack(struct index *, size_t);
+
+#endif
