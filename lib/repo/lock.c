@@ -1,0 +1,192 @@
+/*
+ * Lock JSON: {"time": unix seconds, "exclusive": bool, "hostname",
+ * "username", "pid"}.  To take a lock: look for conflicting locks, write
+ * ours, look again (a lock that appeared meanwhile wins over none: both
+ * back off when they see each other, and the loser removes its own).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "util/warnp.h"
+
+#include "lock.h"
+
+struct lock {
+	struct repo *r;
+	int exclusive;
+	char name[65];
+	pthread_t thr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	int have_thread;
+};
+
+static int
+lock_write(struct repo *r, int exclusive, char name[65])
+{
+	char host[256] = "", *txt;
+	const char *user = getenv("USER");
+	uint8_t id[32];
+	json_t *j;
+	int rc = -1;
+
+	gethostname(host, sizeof(host) - 1);
+	j = json_pack("{s:I, s:b, s:s, s:s, s:I}", "time",
+	    (json_int_t)time(NULL), "exclusive", exclusive, "hostname", host,
+	    "username", user ? user : "", "pid", (json_int_t)getpid());
+	if (j == NULL || (txt = json_dumps(j, JSON_COMPACT)) == NULL) {
+		json_decref(j);
+		return (-1);
+	}
+	if (repo_put_sealed(r, OBJ_LOCK, (const uint8_t *)txt, strlen(txt),
+	    id) == 0) {
+		hex_encode(id, 32, name);
+		rc = 0;
+	}
+	free(txt);
+	json_decref(j);
+	return (rc);
+}
+
+struct scan {
+	struct repo *r;
+	const char *self;
+	int exclusive;
+	int conflict;
+	char who[512];
+};
+
+static int
+scan_cb(void *cookie, const char *name, uint64_t size)
+{
+	struct scan *s = cookie;
+	struct buf b = BUF_INIT;
+	char host[256] = "";
+	json_t *j = NULL;
+	json_int_t t = 0, pid = 0;
+	const char *h = "", *u = "";
+	int excl = 0;
+
+	if (s->self != NULL && strcmp(name, s->self) == 0)
+		return (0);
+	/* A lock removed meanwhile, or unreadable, does not count. */
+	warnp_quiet(1);
+	if (repo_get_sealed(s->r, OBJ_LOCK, name, &b) != 0) {
+		warnp_quiet(0);
+		goto done;
+	}
+	warnp_quiet(0);
+	if ((j = json_loadb((const char *)b.data, b.len, 0, NULL)) == NULL ||
+	    json_unpack(j, "{s:I, s:b, s?s, s?s, s?I}", "time", &t,
+	    "exclusive", &excl, "hostname", &h, "username", &u, "pid",
+	    &pid) != 0)
+		goto done;
+	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS)
+		goto done;
+	gethostname(host, sizeof(host) - 1);
+	if (strcmp(h, host) == 0 && pid > 0 && kill((pid_t)pid, 0) == -1 &&
+	    errno == ESRCH)
+		goto done;
+	if (s->exclusive || excl) {
+		s->conflict = 1;
+		snprintf(s->who, sizeof(s->who), "%s lock held by %s@%s "
+		    "(pid %lld) since %lld s ago", excl ? "an exclusive" :
+		    "a", u, h, (long long)pid, (long long)(time(NULL) - t));
+	}
+done:
+	json_decref(j);
+	buf_release(&b);
+	return (0);
+}
+
+static void *
+refresher(void *cookie)
+{
+	struct lock *l = cookie;
+	struct timespec ts;
+	char old[65], nname[65];
+
+	pthread_mutex_lock(&l->mu);
+	while (!l->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += LOCK_REFRESH_SECS;
+		if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) != ETIMEDOUT)
+			continue;
+		/* Write a fresh lock, then drop the old one. */
+		if (lock_write(l->r, l->exclusive, nname) == 0) {
+			memcpy(old, l->name, sizeof(old));
+			memcpy(l->name, nname, sizeof(nname));
+			backend_remove(l->r->be, OBJ_LOCK, old);
+		}
+	}
+	pthread_mutex_unlock(&l->mu);
+	return (NULL);
+}
+
+int
+lock_acquire(struct repo *r, int exclusive, struct lock **lp)
+{
+	struct scan s;
+	struct lock *l;
+
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	s.exclusive = exclusive;
+	if (backend_list(r->be, OBJ_LOCK, scan_cb, &s) < 0)
+		return (-1);
+	if (s.conflict) {
+		warn0("repository is locked: %s", s.who);
+		return (1);
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		warnp("calloc");
+		return (-1);
+	}
+	l->r = r;
+	l->exclusive = exclusive;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	if (lock_write(r, exclusive, l->name)) {
+		lock_release(l);
+		return (-1);
+	}
+	s.self = l->name;
+	if (backend_list(r->be, OBJ_LOCK, scan_cb, &s) < 0 || s.conflict) {
+		if (s.conflict)
+			warn0("repository is locked: %s", s.who);
+		lock_release(l);
+		return (s.conflict ? 1 : -1);
+	}
+	if (pthread_create(&l->thr, NULL, refresher, l) == 0)
+		l->have_thread = 1;
+	*lp = l;
+	return (0);
+}
+
+void
+lock_release(struct lock *l)
+{
+
+	if (l == NULL)
+		return;
+	if (l->have_thread) {
+		pthread_mutex_lock(&l->mu);
+		l->stop = 1;
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->thr, NULL);
+	}
+	if (l->name[0] != '\0')
+		backend_remove(l->r->be, OBJ_LOCK, l->name);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->cv);
+	free(l);
+}
