@@ -432,8 +432,8 @@ index_free(struct index *ix)
 	free(ix);
 }
 
-int
-index_load(struct repo *r, struct index **ixp)
+static int
+load(struct repo *r, struct index **ixp, int nocache)
 {
 	struct index *ix;
 	struct index_cache c;
@@ -443,7 +443,7 @@ index_load(struct repo *r, struct index **ixp)
 		return (-1);
 	}
 	pthread_mutex_init(&ix->mu, NULL);
-	if (index_cache_get(r, &c)) {
+	if (index_cache_get(r, &c, nocache)) {
 		index_free(ix);
 		return (-1);
 	}
@@ -456,4 +456,18 @@ index_load(struct repo *r, struct index **ixp)
 	ix->npacks = ix->packcap = c.npacks;
 	*ixp = ix;
 	return (0);
+}
+
+int
+index_load(struct repo *r, struct index **ixp)
+{
+
+	return (load(r, ixp, 0));
+}
+
+int
+index_load_fresh(struct repo *r, struct index **ixp)
+{
+
+	return (load(r, ixp, 1));
 }

@@ -43,6 +43,10 @@ struct index;
  */
 int index_load(struct repo *, struct index **);
 
+/* index_load_fresh(r, &ix): the same, from the repository alone, never
+ * from or to the local cache (for check). */
+int index_load_fresh(struct repo *, struct index **);
+
 /* index_free(ix): NULL is a no-op. */
 void index_free(struct index *);
 

@@ -200,8 +200,8 @@ write_cache(const char *dir, const char *path, const uint8_t fp[32],
 
 	if (mkdirs(dir))
 		return (-1);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "wbx")) == NULL)
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
+	    (long)getpid()) >= sizeof(tmp) || (f = fopen(tmp, "wbx")) == NULL)
 		return (-1);
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, "CFIC", 4);
@@ -253,7 +253,7 @@ err:
 }
 
 int
-index_cache_get(struct repo *r, struct index_cache *c)
+index_cache_get(struct repo *r, struct index_cache *c, int nocache)
 {
 	struct names ns = { NULL, 0, 0 };
 	struct build b;
@@ -268,7 +268,8 @@ index_cache_get(struct repo *r, struct index_cache *c)
 	if (ns.n > 0)
 		qsort(ns.v, ns.n, 65, namecmp);
 	crypto_sha256((const uint8_t *)ns.v, ns.n * 65, fp);
-	have_path = (cache_path(r, dir, sizeof(dir), path, sizeof(path)) == 0);
+	have_path = !nocache &&
+	    cache_path(r, dir, sizeof(dir), path, sizeof(path)) == 0;
 	if (have_path && cache_open(path, fp, c) == 0) {
 		free(ns.v);
 		return (0);

@@ -21,7 +21,7 @@ struct index_cache {
 	size_t npacks;
 };
 
-/* index_cache_get(r, c): 0 or -1. */
-int index_cache_get(struct repo *, struct index_cache *);
+/* index_cache_get(r, c, nocache): 0 or -1. */
+int index_cache_get(struct repo *, struct index_cache *, int);
 
 #endif
