@@ -3,6 +3,7 @@
  * Global options are taken out of argv wherever they appear; the rest goes
  * to the command's own *_main, found in a table, as in wireguard-tools.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,12 @@ main(int argc, char **argv)
 	size_t i;
 
 	warnp_setprogname("coffer");
+	/*
+	 * Chunks of up to 8 MiB are allocated and freed constantly; keep
+	 * them in the heap instead of a fresh mmap (and page faults) each.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 	argc = globals(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

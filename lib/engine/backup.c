@@ -384,9 +384,18 @@ list_dir(const char *path, char ***vp, size_t *np)
 	char **v = NULL, **nv;
 	size_t n = 0, cap = 0;
 	DIR *dp;
+	int fd;
 
-	if ((dp = opendir(path[0] ? path : "/")) == NULL)
+	/* O_NOATIME: reading a directory should not change its atime. */
+	if ((fd = open(path[0] ? path : "/", O_RDONLY | O_DIRECTORY |
+	    O_NOATIME | O_CLOEXEC)) == -1 && errno == EPERM)
+		fd = open(path[0] ? path : "/", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+	if (fd == -1 || (dp = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
 		return (1);
+	}
 	while ((errno = 0, de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)

@@ -25,6 +25,8 @@
 
 #include "restore.h"
 
+#define SPARSE_BLOCK	4096
+
 struct rjob {
 	char *path;
 	struct node nd;		/* owns its copies */
@@ -94,6 +96,34 @@ pwrite_all(int fd, const uint8_t *p, size_t n, off_t off)
 	return (0);
 }
 
+/*
+ * Write a verified blob at off, skipping 4 KiB blocks of zeros so that
+ * holes stay holes (the final ftruncate sets the length).
+ */
+static int
+write_sparse(int fd, const uint8_t *p, size_t n, off_t off)
+{
+	size_t i = 0, start, k;
+
+	while (i < n) {
+		k = (n - i < SPARSE_BLOCK) ? n - i : SPARSE_BLOCK;
+		if (all_zero(p + i, k)) {
+			i += k;
+			continue;
+		}
+		start = i;
+		while (i < n) {
+			k = (n - i < SPARSE_BLOCK) ? n - i : SPARSE_BLOCK;
+			if (all_zero(p + i, k))
+				break;
+			i += k;
+		}
+		if (pwrite_all(fd, p + start, i - start, off + (off_t)start))
+			return (-1);
+	}
+	return (0);
+}
+
 /* Write one file.  0, 1 if it could not be restored (reported). */
 static int
 write_file(struct rs *rs, struct rjob *j, struct buf *b)
@@ -115,8 +145,7 @@ write_file(struct rs *rs, struct rjob *j, struct buf *b)
 			    "or damaged", j->path, i + 1, j->nd.ncontent);
 			goto fail;
 		}
-		if (!all_zero(b->data, b->len) &&
-		    pwrite_all(fd, b->data, b->len, off)) {
+		if (write_sparse(fd, b->data, b->len, off)) {
 			warnp("cannot restore %s", j->path);
 			goto fail;
 		}
