@@ -4,7 +4,7 @@
 
 MODE	?= release
 CC	?= cc
-BUILD	:= build/$(MODE)
+BUILD	:= build/$(MODE)$(BUILD_SUFFIX)
 
 PKGS	:= libsodium libzstd jansson libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
