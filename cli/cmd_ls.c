@@ -20,27 +20,79 @@ type_name(uint8_t t)
 	return (t < 8 ? n[t] : "?");
 }
 
+/*
+ * A JSON string for bytes that may not be UTF-8: invalid bytes become
+ * U+FFFD, and *lossy says so (the caller then adds the exact bytes in hex).
+ */
+static json_t *
+jstr(const char *p, size_t n, int *lossy)
+{
+	json_t *j;
+	char *q;
+	size_t i, o = 0;
+
+	*lossy = 0;
+	if ((j = json_stringn(p, n)) != NULL)
+		return (j);
+	*lossy = 1;
+	if ((q = malloc(3 * n + 1)) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] < 0x80 && p[i] != 0) {
+			q[o++] = p[i];
+			continue;
+		}
+		/* Keep a valid multi-byte sequence, replace anything else. */
+		size_t k = ((unsigned char)p[i] & 0xe0) == 0xc0 ? 2 :
+		    ((unsigned char)p[i] & 0xf0) == 0xe0 ? 3 :
+		    ((unsigned char)p[i] & 0xf8) == 0xf0 ? 4 : 0;
+		json_t *t = (k > 0 && i + k <= n) ? json_stringn(p + i, k) :
+		    NULL;
+
+		if (t != NULL) {
+			json_decref(t);
+			memcpy(q + o, p + i, k);
+			o += k;
+			i += k - 1;
+			continue;
+		}
+		memcpy(q + o, "\xef\xbf\xbd", 3);
+		o += 3;
+	}
+	j = json_stringn(q, o);
+	free(q);
+	return (j);
+}
+
 static void
 print_node(const struct node *nd, const char *path)
 {
 	json_t *j;
+	char *hex;
+	size_t n = strlen(path);
+	int lossy1, lossy2;
 
 	if (!G.json) {
 		fputs(path, stdout);
 		putchar('\n');
 		return;
 	}
-	j = json_pack("{s:s%, s:s, s:s, s:I, s:i, s:I, s:i, s:i}",
-	    "name", (const char *)nd->name, nd->name_len,
-	    "type", type_name(nd->type), "path", path,
+	j = json_pack("{s:o, s:s, s:o, s:I, s:i, s:I, s:i, s:i}",
+	    "name", jstr((const char *)nd->name, nd->name_len, &lossy1),
+	    "type", type_name(nd->type), "path", jstr(path, n, &lossy2),
 	    "size", (json_int_t)nd->size, "mode", (int)nd->mode,
 	    "mtime", (json_int_t)nd->mtime_sec, "uid", (int)nd->uid,
 	    "gid", (int)nd->gid);
-	if (j == NULL)		/* not UTF-8: print the escaped path only */
-		j = json_pack("{s:s, s:s}", "type", type_name(nd->type),
-		    "path_hex", "");
-	json_dumpf(j, stdout, JSON_COMPACT);
-	putchar('\n');
+	if (j != NULL && (lossy1 || lossy2) &&
+	    (hex = malloc(2 * n + 1)) != NULL) {
+		hex_encode((const uint8_t *)path, n, hex);
+		json_object_set_new(j, "path_hex", json_string(hex));
+		free(hex);
+	}
+	if (j != NULL) {
+		json_dumpf(j, stdout, JSON_COMPACT);
+		putchar('\n');
+	}
 	json_decref(j);
 }
 

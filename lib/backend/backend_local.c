@@ -1,8 +1,9 @@
 /*
- * Local directory backend.  Objects are written to "tmp/" first, fsynced,
- * renamed into place and the directory fsynced, so an object is visible
- * only when it is complete and durable: a crash leaves at most a stray file
- * in tmp/, never a partial object.
+ * Local directory backend.  Objects are written to a temporary file in
+ * their own directory (".tmp-<random>", a name no listing accepts),
+ * fsynced, renamed into place and the directory fsynced, so an object is
+ * visible only when it is complete and durable: a crash leaves at most a
+ * stray temporary file, never a partial object.
  */
 #include <sys/stat.h>
 
@@ -99,7 +100,7 @@ local_create(void *cookie)
 {
 	struct local *l = cookie;
 	static const char *dirs[] = { "keys", "data", "index", "snapshots",
-	    "locks", "tmp" };
+	    "locks" };
 	char path[PATH_MAX];
 	size_t i;
 
@@ -140,12 +141,19 @@ local_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
 
 	if (objpath(l, t, name, path, sizeof(path)))
 		return (-1);
+	parentdir(path, dir, sizeof(dir));
 	crypto_random(r, sizeof(r));
 	hex_encode(r, sizeof(r), rnd);
-	snprintf(tmp, sizeof(tmp), "%s/tmp/%s-%s", l->root,
-	    backend_type_name(t), rnd);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, rnd) >=
+	    sizeof(tmp)) {
+		warn0("%s: path too long", dir);
+		return (-1);
+	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
+	    0600)) == -1 && errno == ENOENT && t == OBJ_DATA &&
+	    (mkdir(dir, 0700) == 0 || errno == EEXIST))
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
 		warnp("create %s", tmp);
 		return (-1);
 	}
@@ -159,7 +167,6 @@ local_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
 		goto fail;
 	}
 	fd = -1;
-	parentdir(path, dir, sizeof(dir));
 	if (t == OBJ_CONFIG) {
 		/* Never replace a config: link fails if it exists. */
 		if (link(tmp, path)) {
@@ -170,13 +177,8 @@ local_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
 		unlink(tmp);
 	} else {
 		if (rename(tmp, path)) {
-			/* A data/xx directory removed by hand: recreate. */
-			if (errno != ENOENT || t != OBJ_DATA ||
-			    (mkdir(dir, 0700) && errno != EEXIST) ||
-			    rename(tmp, path)) {
-				warnp("rename %s", path);
-				goto fail;
-			}
+			warnp("rename %s", path);
+			goto fail;
 		}
 	}
 	return (fsync_dir(dir));

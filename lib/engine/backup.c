@@ -28,6 +28,7 @@
 #include "engine/blobread.h"
 #include "engine/pipeline.h"
 #include "fs/fsnode.h"
+#include "util/sysinfo.h"
 #include "util/warnp.h"
 
 #include "backup.h"
@@ -681,7 +682,7 @@ fill_snapshot(struct bk *bk, char **abs, size_t nabs, struct snapshot *s)
 {
 	const struct backup_opts *o = bk->o;
 	char host[256] = "";
-	const char *user = getenv("USER");
+	char user[256];
 	struct timespec now;
 	size_t i;
 
@@ -689,9 +690,10 @@ fill_snapshot(struct bk *bk, char **abs, size_t nabs, struct snapshot *s)
 	clock_gettime(CLOCK_REALTIME, &now);
 	s->time_sec = now.tv_sec;
 	s->time_nsec = (uint32_t)now.tv_nsec;
-	gethostname(host, sizeof(host) - 1);
+	sysinfo_host(host, sizeof(host));
 	s->hostname = strdup(o->host ? o->host : host);
-	s->username = strdup(user ? user : "");
+	sysinfo_user(user, sizeof(user));
+	s->username = strdup(user);
 	s->uid = (uint32_t)getuid();
 	s->gid = (uint32_t)getgid();
 	s->paths = calloc(nabs ? nabs : 1, sizeof(char *));

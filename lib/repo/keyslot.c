@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "util/sysinfo.h"
 #include "util/warnp.h"
 
 #include "repo.h"
@@ -59,7 +60,7 @@ keyslot_add(struct repo *r, const char *pw, size_t pwlen,
 	uint8_t slot[SLOT_FIXED];
 	struct buf b = BUF_INIT;
 	char host[256] = "", created[40], *meta = NULL;
-	const char *user = getenv("USER");
+	char user[256];
 	json_t *j = NULL;
 	int rc = -1;
 
@@ -77,10 +78,11 @@ keyslot_add(struct repo *r, const char *pw, size_t pwlen,
 	    CRYPTO_KEY_LEN, slot + 30))
 		goto done;
 
-	gethostname(host, sizeof(host) - 1);
+	sysinfo_host(host, sizeof(host));
+	sysinfo_user(user, sizeof(user));
 	now_rfc3339(created, sizeof(created));
 	j = json_pack("{s:s, s:s, s:s}", "created", created, "hostname", host,
-	    "username", user != NULL ? user : "");
+	    "username", user);
 	if (j == NULL || (meta = json_dumps(j, JSON_COMPACT)) == NULL) {
 		warn0("cannot encode key slot metadata");
 		goto done;

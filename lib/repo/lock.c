@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "util/sysinfo.h"
 #include "util/warnp.h"
 
 #include "lock.h"
@@ -33,15 +34,16 @@ static int
 lock_write(struct repo *r, int exclusive, char name[65])
 {
 	char host[256] = "", *txt;
-	const char *user = getenv("USER");
+	char user[256];
 	uint8_t id[32];
 	json_t *j;
 	int rc = -1;
 
-	gethostname(host, sizeof(host) - 1);
+	sysinfo_host(host, sizeof(host));
+	sysinfo_user(user, sizeof(user));
 	j = json_pack("{s:I, s:b, s:s, s:s, s:I}", "time",
 	    (json_int_t)time(NULL), "exclusive", exclusive, "hostname", host,
-	    "username", user ? user : "", "pid", (json_int_t)getpid());
+	    "username", user, "pid", (json_int_t)getpid());
 	if (j == NULL || (txt = json_dumps(j, JSON_COMPACT)) == NULL) {
 		json_decref(j);
 		return (-1);
