@@ -278,8 +278,21 @@ fsnode_capture(const char *path, const struct stat *st, struct node *n)
 		n->size = (uint64_t)st->st_size;
 	if (n->type == NODE_CHR || n->type == NODE_BLK)
 		n->rdev = st->st_rdev;
-	if (n->type == NODE_SYMLINK && capture_target(path, st, n))
-		return (-1);
+	if (n->type == NODE_SYMLINK) {
+		struct stat again;
+
+		if (capture_target(path, st, n))
+			return (-1);
+		/*
+		 * Reading a link may update its atime (relatime); record the
+		 * value after the read, so that backing up an unchanged tree
+		 * again gives the same tree.
+		 */
+		if (lstat(path, &again) == 0 && again.st_ino == st->st_ino) {
+			n->atime_sec = again.st_atim.tv_sec;
+			n->atime_nsec = (uint32_t)again.st_atim.tv_nsec;
+		}
+	}
 	return (capture_xattrs(path, n));
 }
 
