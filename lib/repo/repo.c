@@ -151,6 +151,37 @@ setup_chunker(struct repo *r)
 	    r->cfg.chunk_avg, r->cfg.chunk_max));
 }
 
+static void
+config_defaults(struct repo_config *c)
+{
+
+	c->chunk_min = FASTCDC_MIN_DEFAULT;
+	c->chunk_avg = FASTCDC_AVG_DEFAULT;
+	c->chunk_max = FASTCDC_MAX_DEFAULT;
+	c->pack_size = 16 * 1024 * 1024;
+	c->zstd_level = 3;
+}
+
+int
+repo_from_root(struct backend *be, const uint8_t id[REPO_ID_LEN],
+    const uint8_t root[CRYPTO_KEY_LEN], struct repo **rp)
+{
+	struct repo *r;
+
+	if ((r = repo_alloc(be)) == NULL)
+		return (-1);
+	r->version = REPO_FORMAT_VERSION;
+	memcpy(r->id, id, REPO_ID_LEN);
+	config_defaults(&r->cfg);
+	if (repo_derive(r, root) || setup_chunker(r)) {
+		r->be = NULL;
+		repo_close(r);
+		return (-1);
+	}
+	*rp = r;
+	return (0);
+}
+
 int
 repo_init(struct backend *be, const char *pw, size_t pwlen,
     const struct kdf_params *kdf, struct repo **rp)
@@ -172,11 +203,7 @@ repo_init(struct backend *be, const char *pw, size_t pwlen,
 	r->version = REPO_FORMAT_VERSION;
 	crypto_random(r->id, REPO_ID_LEN);
 	crypto_random(root, sizeof(root));
-	r->cfg.chunk_min = FASTCDC_MIN_DEFAULT;
-	r->cfg.chunk_avg = FASTCDC_AVG_DEFAULT;
-	r->cfg.chunk_max = FASTCDC_MAX_DEFAULT;
-	r->cfg.pack_size = 16 * 1024 * 1024;
-	r->cfg.zstd_level = 3;
+	config_defaults(&r->cfg);
 	if (repo_derive(r, root) || setup_chunker(r))
 		goto fail;
 

@@ -74,6 +74,14 @@ int repo_init(struct backend *, const char *, size_t,
  */
 int repo_open(struct backend *, const char *, size_t, struct repo **);
 
+/*
+ * repo_from_root(be, id, root, &r): a repository handle with default
+ * configuration from a known id and root key, without touching storage
+ * (be may be NULL).  For tests, fuzzers and known-answer vectors.  0 or -1.
+ */
+int repo_from_root(struct backend *, const uint8_t[REPO_ID_LEN],
+    const uint8_t[CRYPTO_KEY_LEN], struct repo **);
+
 /* repo_close(r): wipe keys and free (the backend too).  NULL is a no-op. */
 void repo_close(struct repo *);
 
