@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "engine/adopt.h"
 #include "engine/backup.h"
 #include "engine/progress.h"
 #include "snapshot/snapshot.h"
@@ -198,6 +199,7 @@ cmd_backup(int argc, char **argv)
 	struct snapshot parent, snap;
 	struct session ss;
 	char host[256] = "";
+	size_t adopted = 0;
 	int c, rc = EXIT_ERR, have_parent = 0, r;
 
 	memset(&o, 0, sizeof(o));
@@ -249,6 +251,14 @@ cmd_backup(int argc, char **argv)
 	gethostname(host, sizeof(host) - 1);
 	if ((rc = session_open(&ss, SESSION_INDEX | SESSION_LOCK)) != EXIT_OK)
 		goto done;
+	if (adopt_orphans(ss.r, ss.ix, &adopted)) {
+		session_close(&ss);
+		rc = EXIT_ERR;
+		goto done;
+	}
+	if (adopted > 0 && !G.quiet && !G.json)
+		printf("reusing %zu packs left by an interrupted backup\n",
+		    adopted);
 	if ((have_parent = find_parent(&ss, o.host ? o.host : host, o.paths,
 	    o.npaths, &parent)) == 1)
 		o.parent = &parent;

@@ -1,9 +1,10 @@
 /*
- * Local directory backend.  Objects are written to a temporary file in
- * their own directory (".tmp-<random>", a name no listing accepts),
- * fsynced, renamed into place and the directory fsynced, so an object is
- * visible only when it is complete and durable: a crash leaves at most a
- * stray temporary file, never a partial object.
+ * Local directory backend.  Objects are written to an unnamed O_TMPFILE
+ * inode in their directory, fsynced, linked under their name and the
+ * directory fsynced, so an object is visible only when it is complete and
+ * durable, and a crash leaves nothing behind.  Where O_TMPFILE is missing,
+ * a named temporary file (".tmp-<random>", a name no listing accepts) is
+ * renamed into place instead.
  */
 #include <sys/stat.h>
 
@@ -130,18 +131,66 @@ local_create(void *cookie)
 	return (0);
 }
 
+/*
+ * Write an object through an unnamed O_TMPFILE inode: written, fsynced, then
+ * given its name with linkat.  A crash at any point leaves nothing at all.
+ * Returns 0, 1 if O_TMPFILE is not supported here, -1 on error.
+ */
 static int
-local_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
-    size_t len)
+put_tmpfile(const char *dir, const char *path, enum obj_type t,
+    const uint8_t *p, size_t len)
 {
-	struct local *l = cookie;
-	char path[PATH_MAX], tmp[PATH_MAX], dir[PATH_MAX], rnd[17];
+	char proc[64];
+	int fd;
+
+	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) == -1) {
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			return (1);
+		if (errno != ENOENT || t != OBJ_DATA ||
+		    (mkdir(dir, 0700) && errno != EEXIST) ||
+		    (fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC,
+		    0600)) == -1) {
+			warnp("create a file in %s", dir);
+			return (-1);
+		}
+	}
+	if (write_all(fd, p, len) || fsync(fd)) {
+		warnp("write %s", path);
+		close(fd);
+		return (-1);
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW)) {
+		/* Same name, same bytes: objects are content-addressed. */
+		if (errno == EEXIST && t != OBJ_CONFIG) {
+			close(fd);
+			return (0);
+		}
+		if (errno == ENOENT && access("/proc/self/fd", F_OK) != 0) {
+			close(fd);
+			return (1);	/* no /proc: use a named temp file */
+		}
+		if (errno != EEXIST)
+			warnp("link %s", path);
+		close(fd);
+		return (-1);
+	}
+	if (close(fd)) {
+		warnp("close %s", path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The fallback: a named temporary file beside the object, renamed. */
+static int
+put_named(const char *dir, const char *path, enum obj_type t,
+    const uint8_t *p, size_t len)
+{
+	char tmp[PATH_MAX], rnd[17];
 	uint8_t r[8];
 	int fd;
 
-	if (objpath(l, t, name, path, sizeof(path)))
-		return (-1);
-	parentdir(path, dir, sizeof(dir));
 	crypto_random(r, sizeof(r));
 	hex_encode(r, sizeof(r), rnd);
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, rnd) >=
@@ -167,26 +216,38 @@ local_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
 		goto fail;
 	}
 	fd = -1;
-	if (t == OBJ_CONFIG) {
-		/* Never replace a config: link fails if it exists. */
-		if (link(tmp, path)) {
-			if (errno != EEXIST)
-				warnp("link %s", path);
-			goto fail;
-		}
-		unlink(tmp);
-	} else {
-		if (rename(tmp, path)) {
+	/* Never replace a config: link fails if it exists. */
+	if (t == OBJ_CONFIG ? link(tmp, path) : rename(tmp, path)) {
+		if (errno != EEXIST)
 			warnp("rename %s", path);
-			goto fail;
-		}
+		goto fail;
 	}
-	return (fsync_dir(dir));
+	if (t == OBJ_CONFIG)
+		unlink(tmp);
+	return (0);
 fail:
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
 	return (-1);
+}
+
+static int
+local_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
+    size_t len)
+{
+	struct local *l = cookie;
+	char path[PATH_MAX], dir[PATH_MAX];
+	int rc;
+
+	if (objpath(l, t, name, path, sizeof(path)))
+		return (-1);
+	parentdir(path, dir, sizeof(dir));
+	if ((rc = put_tmpfile(dir, path, t, p, len)) == 1)
+		rc = put_named(dir, path, t, p, len);
+	if (rc != 0)
+		return (-1);
+	return (fsync_dir(dir));
 }
 
 static int

@@ -258,36 +258,57 @@ done:
 }
 
 int
-pack_parse(struct repo *r, const uint8_t *p, size_t len,
-    struct pack_entry **ep, size_t *np)
+pack_locate(struct repo *r, const uint8_t salt[PACK_SALT_LEN],
+    const uint8_t loc[PACK_LOCATOR_LEN], uint64_t len, uint64_t *hoffp,
+    uint64_t *hlenp)
 {
-	uint8_t key[CRYPTO_KEY_LEN], loc[16];
-	struct pack_entry *e = NULL;
-	struct buf h = BUF_INIT;
-	uint64_t hoff, hlen, end = PACK_SALT_LEN;
-	uint32_t n, i;
-	const uint8_t *q;
+	uint8_t key[CRYPTO_KEY_LEN], pt[16];
+	uint64_t hoff, hlen;
 	int rc;
 
 	if (len < PACK_SALT_LEN + PACK_LOCATOR_LEN)
 		return (1);
-	if (pack_key(r, p, key))
+	if (pack_key(r, salt, key))
 		return (-1);
-	if ((rc = crypto_aead_open(key, loc_nonce, (const uint8_t *)"CFPL", 4,
-	    p + len - PACK_LOCATOR_LEN, PACK_LOCATOR_LEN, loc)) != 0)
-		goto done;
-	hoff = le64dec(loc);
-	hlen = le64dec(loc + 8);
-	rc = 1;
+	rc = crypto_aead_open(key, loc_nonce, (const uint8_t *)"CFPL", 4, loc,
+	    PACK_LOCATOR_LEN, pt);
+	sodium_memzero(key, sizeof(key));
+	if (rc != 0)
+		return (rc);
+	hoff = le64dec(pt);
+	hlen = le64dec(pt + 8);
 	if (hoff < PACK_SALT_LEN || hlen < CRYPTO_TAG_LEN + 9 ||
-	    hoff > len || hlen > len - hoff - PACK_LOCATOR_LEN)
-		goto done;
+	    hlen > PACK_MAX_HEADER || hoff > len ||
+	    hlen > len - hoff - PACK_LOCATOR_LEN)
+		return (1);
+	*hoffp = hoff;
+	*hlenp = hlen;
+	return (0);
+}
+
+int
+pack_parse_header(struct repo *r, const uint8_t salt[PACK_SALT_LEN],
+    const uint8_t *hct, uint64_t hlen, uint64_t hoff,
+    struct pack_entry **ep, size_t *np)
+{
+	uint8_t key[CRYPTO_KEY_LEN];
+	struct pack_entry *e = NULL;
+	struct buf h = BUF_INIT;
+	uint64_t end = PACK_SALT_LEN;
+	uint32_t n, i;
+	const uint8_t *q;
+	int rc;
+
+	if (hlen < CRYPTO_TAG_LEN + 9 || hlen > PACK_MAX_HEADER)
+		return (1);
+	if (pack_key(r, salt, key))
+		return (-1);
 	if (buf_reserve(&h, (size_t)hlen)) {
 		rc = -1;
 		goto done;
 	}
 	if ((rc = crypto_aead_open(key, hdr_nonce, (const uint8_t *)"CFPH", 4,
-	    p + hoff, (size_t)hlen, h.data)) != 0)
+	    hct, (size_t)hlen, h.data)) != 0)
 		goto done;
 	h.len = (size_t)hlen - CRYPTO_TAG_LEN;
 	rc = 1;
@@ -312,7 +333,8 @@ pack_parse(struct repo *r, const uint8_t *p, size_t len,
 		/* Blobs are contiguous from the salt to the header. */
 		if (e[i].type > BLOB_TREE || e[i].flags > BLOB_F_ZSTD ||
 		    e[i].offset != end || e[i].stored_len < CRYPTO_TAG_LEN ||
-		    e[i].stored_len > hoff - end)
+		    e[i].stored_len > hoff - end ||
+		    e[i].raw_len > PACK_MAX_BLOB)
 			goto done;
 		end += e[i].stored_len;
 	}
@@ -327,4 +349,19 @@ done:
 	free(e);
 	buf_release(&h);
 	return (rc);
+}
+
+int
+pack_parse(struct repo *r, const uint8_t *p, size_t len,
+    struct pack_entry **ep, size_t *np)
+{
+	uint64_t hoff, hlen;
+	int rc;
+
+	if (len < PACK_SALT_LEN + PACK_LOCATOR_LEN)
+		return (1);
+	if ((rc = pack_locate(r, p, p + len - PACK_LOCATOR_LEN, len, &hoff,
+	    &hlen)) != 0)
+		return (rc);
+	return (pack_parse_header(r, p, p + hoff, hlen, hoff, ep, np));
 }

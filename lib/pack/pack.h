@@ -28,6 +28,7 @@
 #define PACK_LOCATOR_LEN	32
 #define PACK_HDR_ENTRY_LEN	46
 #define PACK_MAX_BLOB		(64u * 1024 * 1024)
+#define PACK_MAX_HEADER		(64u * 1024 * 1024)
 
 struct pack_entry {
 	uint8_t id[32];
@@ -96,7 +97,24 @@ int blob_open(struct repo *, const uint8_t[CRYPTO_KEY_LEN],
 int blob_id(struct repo *, const uint8_t *, size_t, uint8_t[32]);
 
 /*
- * pack_parse(r, p, len, &e, &n, salt): read a whole pack's header.
+ * pack_locate(r, salt, loc, len, &hoff, &hlen): authenticate the 32-byte
+ * locator at the end of a pack of len bytes (salt = its first 32 bytes)
+ * and return where its header is.  0, 1 if not authentic or out of
+ * bounds, -1 on error.
+ */
+int pack_locate(struct repo *, const uint8_t[PACK_SALT_LEN],
+    const uint8_t[PACK_LOCATOR_LEN], uint64_t, uint64_t *, uint64_t *);
+
+/*
+ * pack_parse_header(r, salt, hct, hlen, hoff, &e, &n): authenticate and
+ * decode a pack header's hlen ciphertext bytes (found at hoff).  0 (e
+ * malloc'd), 1 if malformed or not authentic, -1 on error.
+ */
+int pack_parse_header(struct repo *, const uint8_t[PACK_SALT_LEN],
+    const uint8_t *, uint64_t, uint64_t, struct pack_entry **, size_t *);
+
+/*
+ * pack_parse(r, p, len, &e, &n): read a whole pack's header.
  * Returns 0 (e malloc'd, caller frees), 1 if malformed or not authentic,
  * -1 on error.
  */

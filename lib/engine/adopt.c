@@ -1,0 +1,96 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "pack/pack.h"
+#include "util/warnp.h"
+
+#include "adopt.h"
+
+struct adopt {
+	struct repo *r;
+	struct index *ix;
+	uint8_t (*known)[32];
+	size_t nknown;
+	size_t adopted;
+};
+
+static int
+idcmp(const void *a, const void *b)
+{
+
+	return (memcmp(a, b, 32));
+}
+
+/* Read and index one orphan pack.  0, or -1 on a system error. */
+static int
+adopt_one(struct adopt *a, const char *name, const uint8_t id[32],
+    uint64_t size)
+{
+	uint8_t salt[PACK_SALT_LEN], loc[PACK_LOCATOR_LEN], *hct = NULL;
+	struct pack_entry *e = NULL;
+	uint64_t hoff, hlen;
+	size_t n;
+	int rc;
+
+	if (size < PACK_SALT_LEN + PACK_LOCATOR_LEN)
+		return (0);
+	if ((rc = backend_get_range(a->r->be, OBJ_DATA, name, 0, sizeof(salt),
+	    salt)) != 0 || (rc = backend_get_range(a->r->be, OBJ_DATA, name,
+	    size - PACK_LOCATOR_LEN, sizeof(loc), loc)) != 0)
+		return (rc < 0 ? -1 : 0);
+	if ((rc = pack_locate(a->r, salt, loc, size, &hoff, &hlen)) != 0)
+		return (rc < 0 ? -1 : 0);
+	if ((hct = malloc((size_t)hlen)) == NULL) {
+		warnp("malloc");
+		return (-1);
+	}
+	if ((rc = backend_get_range(a->r->be, OBJ_DATA, name, hoff,
+	    (size_t)hlen, hct)) == 0 && (rc = pack_parse_header(a->r, salt,
+	    hct, hlen, hoff, &e, &n)) == 0) {
+		rc = index_add_pack(a->ix, id, salt, e, n);
+		if (rc == 0)
+			a->adopted++;
+	}
+	free(hct);
+	free(e);
+	return (rc < 0 ? -1 : 0);
+}
+
+static int
+list_cb(void *cookie, const char *name, uint64_t size)
+{
+	struct adopt *a = cookie;
+	uint8_t id[32];
+
+	if (hex_decode(name, id, 32) != 0)
+		return (0);
+	if (a->nknown > 0 &&
+	    bsearch(id, a->known, a->nknown, 32, idcmp) != NULL)
+		return (0);
+	return (adopt_one(a, name, id, size));
+}
+
+int
+adopt_orphans(struct repo *r, struct index *ix, size_t *np)
+{
+	struct adopt a;
+	size_t i;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.r = r;
+	a.ix = ix;
+	a.nknown = index_npacks(ix);
+	if ((a.known = malloc((a.nknown ? a.nknown : 1) * 32)) == NULL) {
+		warnp("malloc");
+		return (-1);
+	}
+	for (i = 0; i < a.nknown; i++)
+		memcpy(a.known[i], index_pack(ix, i)->id, 32);
+	if (a.nknown > 1)
+		qsort(a.known, a.nknown, 32, idcmp);
+	rc = backend_list(r->be, OBJ_DATA, list_cb, &a);
+	free(a.known);
+	*np = a.adopted;
+	return (rc < 0 ? -1 : 0);
+}
