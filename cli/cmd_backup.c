@@ -121,13 +121,13 @@ static void
 print_summary(const struct snapshot *s)
 {
 	const struct snap_summary *m = &s->sum;
-	char a[32], b[32], t[32], idhex[65];
+	char a[32], b[32], t[32], rd[32], idhex[65];
 	json_t *j;
 
 	hex_encode(s->id, 32, idhex);
 	if (G.json) {
 		j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:I, s:I, s:I, s:I, s:f, s:s}",
+		    "s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s}",
 		    "message_type", "summary",
 		    "files_new", (json_int_t)m->files_new,
 		    "files_changed", (json_int_t)m->files_changed,
@@ -141,6 +141,7 @@ print_summary(const struct snapshot *s)
 		    "data_stored", (json_int_t)m->data_stored,
 		    "total_files_processed", (json_int_t)m->total_files,
 		    "total_bytes_processed", (json_int_t)m->total_bytes,
+		    "bytes_read", (json_int_t)m->bytes_read,
 		    "errors", (json_int_t)m->errors,
 		    "total_duration", m->seconds, "snapshot_id", idhex);
 		if (j != NULL) {
@@ -155,6 +156,7 @@ print_summary(const struct snapshot *s)
 	progress_size(m->data_added, a, sizeof(a));
 	progress_size(m->data_stored, b, sizeof(b));
 	progress_size(m->total_bytes, t, sizeof(t));
+	progress_size(m->bytes_read, rd, sizeof(rd));
 	printf("Files:       %6llu new, %6llu changed, %6llu unmodified\n",
 	    (unsigned long long)m->files_new,
 	    (unsigned long long)m->files_changed,
@@ -163,8 +165,9 @@ print_summary(const struct snapshot *s)
 	    (unsigned long long)m->dirs_new,
 	    (unsigned long long)m->dirs_changed,
 	    (unsigned long long)m->dirs_unmodified);
-	printf("Added to the repository: %s (%s stored after compression "
-	    "and encryption)\n", a, b);
+	printf("Read %s from changed and new files; added %s to the "
+	    "repository\n(%s stored after compression and encryption)\n",
+	    rd, a, b);
 	printf("processed %llu files, %s in %.2f s (%.1f MiB/s)\n",
 	    (unsigned long long)m->total_files, t, m->seconds,
 	    m->seconds > 0 ? (double)m->total_bytes / 1048576 / m->seconds :

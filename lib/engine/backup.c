@@ -45,6 +45,7 @@ struct bk {
 	_Atomic uint64_t files_new, files_changed, files_unmodified;
 	_Atomic uint64_t dirs_new, dirs_changed, dirs_unmodified;
 	_Atomic uint64_t errors;
+	_Atomic uint64_t bytes_read;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int root_done;
@@ -325,6 +326,7 @@ do_file(struct bk *bk, struct bdir *d, size_t idx, const char *path,
 		warnp("cannot read %s", path);
 	close(fd);
 	nd->size = nread;
+	atomic_fetch_add(&bk->bytes_read, nread);
 	if (rc == 0)
 		atomic_fetch_add(pn != NULL ? &bk->files_changed :
 		    &bk->files_new, 1);
@@ -730,6 +732,7 @@ fill_summary(struct bk *bk, struct snap_summary *m, double secs)
 	m->data_stored = ps->data_stored;
 	m->total_files = bk->prog.files;
 	m->total_bytes = bk->prog.bytes;
+	m->bytes_read = bk->bytes_read;
 	m->errors = bk->errors;
 	m->seconds = secs;
 }

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -53,7 +54,10 @@ pack_writer_init(struct pack_writer *w, struct repo *r)
 		return (-1);
 	}
 	crypto_random(w->salt, PACK_SALT_LEN);
+	/* Room for a full pack and its padding, so the buffer never doubles. */
 	if (pack_key(r, w->salt, w->key) ||
+	    buf_reserve(&w->data, r->cfg.pack_size + r->cfg.pack_size / 8 +
+	    PACK_MAX_BLOB / 8) ||
 	    buf_append(&w->data, w->salt, PACK_SALT_LEN)) {
 		pack_writer_release(w);
 		return (-1);
@@ -165,22 +169,64 @@ pack_writer_release(struct pack_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/*
+ * One zstd compression context per thread, kept between blobs (a fresh
+ * context per call costs an allocation and table setup every time), freed
+ * when the thread exits.
+ */
+static pthread_key_t cctx_key;
+static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+
+static void
+cctx_free(void *c)
+{
+
+	ZSTD_freeCCtx(c);
+}
+
+static void
+cctx_init(void)
+{
+
+	pthread_key_create(&cctx_key, cctx_free);
+}
+
+static ZSTD_CCtx *
+cctx_get(void)
+{
+	ZSTD_CCtx *c;
+
+	pthread_once(&cctx_once, cctx_init);
+	if ((c = pthread_getspecific(cctx_key)) == NULL &&
+	    (c = ZSTD_createCCtx()) != NULL &&
+	    pthread_setspecific(cctx_key, c) != 0) {
+		ZSTD_freeCCtx(c);
+		c = NULL;
+	}
+	return (c);
+}
+
 int
 blob_compress(int level, const uint8_t *p, size_t len, struct buf *out,
     uint8_t *flags)
 {
 	size_t bound, clen, sample;
+	ZSTD_CCtx *cc;
 
 	out->len = 0;
 	*flags = 0;
 	if (len < 128)
 		return (0);
+	if ((cc = cctx_get()) == NULL) {
+		warn0("cannot create a zstd context");
+		return (-1);
+	}
 	/* A quick look at a 64 KiB sample from the middle. */
 	if (len > 256 * 1024) {
 		sample = 64 * 1024;
 		if (buf_reserve(out, ZSTD_compressBound(sample)))
 			return (-1);
-		clen = ZSTD_compress(out->data, out->cap,
+		clen = ZSTD_compressCCtx(cc, out->data, out->cap,
 		    p + len / 2 - sample / 2, sample, 1);
 		if (ZSTD_isError(clen) || clen > sample - sample / 32)
 			return (0);
@@ -188,7 +234,7 @@ blob_compress(int level, const uint8_t *p, size_t len, struct buf *out,
 	bound = ZSTD_compressBound(len);
 	if (buf_reserve(out, bound))
 		return (-1);
-	clen = ZSTD_compress(out->data, out->cap, p, len, level);
+	clen = ZSTD_compressCCtx(cc, out->data, out->cap, p, len, level);
 	if (ZSTD_isError(clen) || clen > len - len / 50)
 		return (0);
 	out->len = clen;

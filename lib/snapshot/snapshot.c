@@ -56,7 +56,7 @@ summary_json(const struct snap_summary *s)
 {
 
 	return (json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:f}",
+	    "s:I, s:I, s:I, s:I, s:I, s:f}",
 	    "files_new", (json_int_t)s->files_new,
 	    "files_changed", (json_int_t)s->files_changed,
 	    "files_unmodified", (json_int_t)s->files_unmodified,
@@ -69,6 +69,7 @@ summary_json(const struct snap_summary *s)
 	    "data_stored", (json_int_t)s->data_stored,
 	    "total_files_processed", (json_int_t)s->total_files,
 	    "total_bytes_processed", (json_int_t)s->total_bytes,
+	    "bytes_read", (json_int_t)s->bytes_read,
 	    "errors", (json_int_t)s->errors,
 	    "seconds", s->seconds));
 }
@@ -97,6 +98,7 @@ summary_parse(json_t *o, struct snap_summary *s)
 	s->data_stored = juint(o, "data_stored");
 	s->total_files = juint(o, "total_files_processed");
 	s->total_bytes = juint(o, "total_bytes_processed");
+	s->bytes_read = juint(o, "bytes_read");
 	s->errors = juint(o, "errors");
 	s->seconds = json_number_value(json_object_get(o, "seconds"));
 }

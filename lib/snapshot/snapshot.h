@@ -17,6 +17,7 @@ struct snap_summary {
 	uint64_t data_blobs, tree_blobs;
 	uint64_t data_added, data_stored;
 	uint64_t total_files, total_bytes;
+	uint64_t bytes_read;		/* read from disk (changed files) */
 	uint64_t errors;
 	double seconds;
 };
