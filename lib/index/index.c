@@ -181,6 +181,9 @@ index_lookup(struct index *ix, const uint8_t id[32], struct idx_entry *out,
 		*out = s->e;
 		found = 1;
 	}
+	/* A damaged cache must not send us outside the pack table. */
+	if (found && out->pack >= ix->npacks)
+		found = 0;
 	if (found && pk != NULL)
 		*pk = ix->packs[out->pack];
 	pthread_mutex_unlock(&ix->mu);
@@ -386,9 +389,12 @@ index_foreach(struct index *ix, index_cb *cb, void *cookie)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < ix->n; i++)
+	for (i = 0; i < ix->n; i++) {
+		if (ix->e[i].pack >= ix->npacks)
+			continue;	/* damaged local cache */
 		if ((rc = cb(cookie, &ix->packs[ix->e[i].pack], &ix->e[i])))
 			return (rc);
+	}
 	for (i = 0; i < ix->htcap; i++) {
 		if (ix->ht[i].state != 2)
 			continue;

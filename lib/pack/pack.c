@@ -324,7 +324,7 @@ pack_locate(struct repo *r, const uint8_t salt[PACK_SALT_LEN],
 	hoff = le64dec(pt);
 	hlen = le64dec(pt + 8);
 	if (hoff < PACK_SALT_LEN || hlen < CRYPTO_TAG_LEN + 9 ||
-	    hlen > PACK_MAX_HEADER || hoff > len ||
+	    hlen > PACK_MAX_HEADER || hoff > len - PACK_LOCATOR_LEN ||
 	    hlen > len - hoff - PACK_LOCATOR_LEN)
 		return (1);
 	*hoffp = hoff;

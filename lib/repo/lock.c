@@ -91,12 +91,14 @@ scan_cb(void *cookie, const char *name, uint64_t size)
 	    "exclusive", &excl, "hostname", &h, "username", &u, "pid",
 	    &pid) != 0)
 		goto done;
-	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS)
+	sysinfo_host(host, sizeof(host));
+	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS ||
+	    (strcmp(h, host) == 0 && pid > 0 && kill((pid_t)pid, 0) == -1 &&
+	    errno == ESRCH)) {
+		/* Stale: its process is gone.  Tidy it away. */
+		backend_remove(s->r->be, OBJ_LOCK, name);
 		goto done;
-	gethostname(host, sizeof(host) - 1);
-	if (strcmp(h, host) == 0 && pid > 0 && kill((pid_t)pid, 0) == -1 &&
-	    errno == ESRCH)
-		goto done;
+	}
 	if (s->exclusive || excl) {
 		s->conflict = 1;
 		snprintf(s->who, sizeof(s->who), "%s lock held by %s@%s "
