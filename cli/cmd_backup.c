@@ -175,6 +175,33 @@ print_summary(const struct snapshot *s)
 	printf("snapshot %.8s saved\n", idhex);
 }
 
+/* Snapshot metadata is JSON: it must be UTF-8, checked before any work. */
+static int
+utf8_ok(const char *s, const char *what)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return (1);
+	if ((j = json_string(s)) == NULL) {
+		usage_error("backup", "%s must be valid UTF-8", what);
+		return (0);
+	}
+	json_decref(j);
+	return (1);
+}
+
+static int
+utf8_all(const struct strv *v, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (!utf8_ok(v->v[i], what))
+			return (0);
+	return (1);
+}
+
 static const struct option longopts[] = {
 	{ "exclude", required_argument, NULL, 'e' },
 	{ "exclude-file", required_argument, NULL, 'E' },
@@ -239,6 +266,8 @@ cmd_backup(int argc, char **argv)
 			goto done;
 		}
 	}
+	if (!utf8_ok(o.host, "--host") || !utf8_all(&tags, "--tag"))
+		goto done;
 	if (optind >= argc) {
 		usage_error("backup", "nothing to back up: give one or more "
 		    "paths");

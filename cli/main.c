@@ -3,6 +3,9 @@
  * Global options are taken out of argv wherever they appear; the rest goes
  * to the command's own *_main, found in a table, as in wireguard-tools.
  */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,6 +127,9 @@ main(int argc, char **argv)
 	size_t i;
 
 	warnp_setprogname("coffer");
+	/* Keys live in this process: no core dumps, no readable files. */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	umask(077);
 	/*
 	 * Chunks of up to 8 MiB are allocated and freed constantly; keep
 	 * them in the heap instead of a fresh mmap (and page faults) each.

@@ -22,16 +22,9 @@ session_open(struct session *s, int flags)
 	if ((be = backend_open(G.repo)) == NULL)
 		return (EXIT_ERR);
 	/* Refuse a missing or newer repository before asking anything. */
-	{
-		uint64_t sz;
-
-		if ((rc = backend_stat(be, OBJ_CONFIG, "config", &sz)) != 0) {
-			if (rc == 1)
-				warn0("no repository at %s (config not "
-				    "found)", G.repo);
-			backend_free(be);
-			return (rc == 1 ? EXIT_NOREPO : EXIT_ERR);
-		}
+	if ((rc = repo_probe(be)) != 0) {
+		backend_free(be);
+		return (rc == REPO_NOREPO ? EXIT_NOREPO : EXIT_ERR);
 	}
 	if (passwd_get(&pw, &pwlen, 0)) {
 		backend_free(be);

@@ -21,38 +21,36 @@ idcmp(const void *a, const void *b)
 	return (memcmp(a, b, 32));
 }
 
-/* Read and index one orphan pack.  0, or -1 on a system error. */
+/*
+ * Read, verify and index one orphan pack: the whole pack is read so its
+ * hash is checked against its name, and its header authenticated, before
+ * any of its blobs are trusted for deduplication.  0, or -1 on a system
+ * error (a damaged pack is skipped, and check reports it).
+ */
 static int
 adopt_one(struct adopt *a, const char *name, const uint8_t id[32],
     uint64_t size)
 {
-	uint8_t salt[PACK_SALT_LEN], loc[PACK_LOCATOR_LEN], *hct = NULL;
 	struct pack_entry *e = NULL;
-	uint64_t hoff, hlen;
+	struct buf b = BUF_INIT;
+	uint8_t h[32];
 	size_t n;
 	int rc;
 
-	if (size < PACK_SALT_LEN + PACK_LOCATOR_LEN)
+	if (size < PACK_SALT_LEN + PACK_LOCATOR_LEN ||
+	    size > 2 * (uint64_t)PACK_MAX_BLOB)
 		return (0);
-	if ((rc = backend_get_range(a->r->be, OBJ_DATA, name, 0, sizeof(salt),
-	    salt)) != 0 || (rc = backend_get_range(a->r->be, OBJ_DATA, name,
-	    size - PACK_LOCATOR_LEN, sizeof(loc), loc)) != 0)
-		return (rc < 0 ? -1 : 0);
-	if ((rc = pack_locate(a->r, salt, loc, size, &hoff, &hlen)) != 0)
-		return (rc < 0 ? -1 : 0);
-	if ((hct = malloc((size_t)hlen)) == NULL) {
-		warnp("malloc");
-		return (-1);
-	}
-	if ((rc = backend_get_range(a->r->be, OBJ_DATA, name, hoff,
-	    (size_t)hlen, hct)) == 0 && (rc = pack_parse_header(a->r, salt,
-	    hct, hlen, hoff, &e, &n)) == 0) {
-		rc = index_add_pack(a->ix, id, salt, e, n);
-		if (rc == 0)
-			a->adopted++;
-	}
-	free(hct);
+	if ((rc = backend_get(a->r->be, OBJ_DATA, name, &b)) != 0)
+		goto done;
+	crypto_sha256(b.data, b.len, h);
+	if (memcmp(h, id, 32) != 0)
+		goto done;
+	if ((rc = pack_parse(a->r, b.data, b.len, &e, &n)) == 0 &&
+	    (rc = index_add_pack(a->ix, id, b.data, e, n)) == 0)
+		a->adopted++;
+done:
 	free(e);
+	buf_release(&b);
 	return (rc < 0 ? -1 : 0);
 }
 

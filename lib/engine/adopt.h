@@ -7,7 +7,8 @@
 /*
  * adopt_orphans(r, ix, &n): find packs in data/ that no index file lists
  * (left by a backup that was killed before its next index checkpoint),
- * read their authenticated headers (two range reads each), and add them to
+ * verify each (whole-pack hash against its name, authenticated header),
+ * and add them to
  * ix, queued for the next index file, so that their blobs are reused
  * instead of uploaded again.  A pack whose header does not authenticate is
  * left alone (check reports it).  *n = packs adopted.  0 or -1.

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "engine/blobread.h"
 #include "engine/pipeline.h"
 #include "fs/fsnode.h"
@@ -680,6 +682,15 @@ backup_abspaths(char **paths, size_t n, char ***outp, size_t *np)
 }
 
 static int
+json_utf8(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return (j != NULL);
+}
+
+static int
 fill_snapshot(struct bk *bk, char **abs, size_t nabs, struct snapshot *s)
 {
 	const struct backup_opts *o = bk->o;
@@ -693,8 +704,13 @@ fill_snapshot(struct bk *bk, char **abs, size_t nabs, struct snapshot *s)
 	s->time_sec = now.tv_sec;
 	s->time_nsec = (uint32_t)now.tv_nsec;
 	sysinfo_host(host, sizeof(host));
-	s->hostname = strdup(o->host ? o->host : host);
 	sysinfo_user(user, sizeof(user));
+	/* Snapshot metadata is JSON text: drop names that are not UTF-8. */
+	if (!json_utf8(user))
+		user[0] = '\0';
+	if (!json_utf8(host))
+		host[0] = '\0';
+	s->hostname = strdup(o->host ? o->host : host);
 	s->username = strdup(user);
 	s->uid = (uint32_t)getuid();
 	s->gid = (uint32_t)getgid();

@@ -56,7 +56,6 @@ store_pack(struct pipeline *pl, struct pack_writer *w)
 	hex_encode(id, 32, hex);
 	if (backend_put(pl->r->be, OBJ_DATA, hex, w->data.data, w->data.len))
 		return (-1);
-	atomic_fetch_add(&pl->st.data_stored, 0);
 	atomic_fetch_add(&pl->st.packs, 1);
 	if (index_add_pack(pl->ix, id, w->salt, w->e, w->n))
 		return (-1);
@@ -247,7 +246,7 @@ pipeline_tree(struct pipeline *pl, const uint8_t *p, size_t len,
 	struct buf z = BUF_INIT;
 	int c, rc = -1;
 
-	if (blob_id(pl->r, p, len, id))
+	if (blob_id_of(pl->r, BLOB_TREE, p, len, id))
 		return (-1);
 	if ((c = index_claim(pl->ix, id)) != 0)
 		return (c < 0 ? -1 : 0);

@@ -57,7 +57,7 @@ pack_writer_init(struct pack_writer *w, struct repo *r)
 	/* Room for a full pack and its padding, so the buffer never doubles. */
 	if (pack_key(r, w->salt, w->key) ||
 	    buf_reserve(&w->data, r->cfg.pack_size + r->cfg.pack_size / 8 +
-	    PACK_MAX_BLOB / 8) ||
+	    1024 * 1024) ||
 	    buf_append(&w->data, w->salt, PACK_SALT_LEN)) {
 		pack_writer_release(w);
 		return (-1);
@@ -73,8 +73,12 @@ pack_writer_add(struct pack_writer *w, uint8_t type, const uint8_t id[32],
 	struct pack_entry *e;
 	size_t off = w->data.len;
 
-	if (len > PACK_MAX_BLOB || off > UINT32_MAX - len - 64) {
-		warn0("blob too large for a pack (%zu bytes)", len);
+	if (len > PACK_MAX_BLOB || raw_len > PACK_MAX_BLOB ||
+	    off > UINT32_MAX - len - 64 ||
+	    (w->n + 1) * PACK_HDR_ENTRY_LEN + 9 + CRYPTO_TAG_LEN >
+	    PACK_MAX_HEADER) {
+		warn0("blob too large for a pack (%zu bytes, %u raw)", len,
+		    raw_len);
 		return (-1);
 	}
 	if (w->n == w->cap) {
@@ -243,10 +247,19 @@ blob_compress(int level, const uint8_t *p, size_t len, struct buf *out,
 }
 
 int
+blob_id_of(struct repo *r, uint8_t type, const uint8_t *p, size_t len,
+    uint8_t id[32])
+{
+
+	return (crypto_mac(type == BLOB_TREE ? r->treemac : r->idmac, p, len,
+	    id));
+}
+
+int
 blob_id(struct repo *r, const uint8_t *p, size_t len, uint8_t id[32])
 {
 
-	return (crypto_mac(r->idmac, p, len, id));
+	return (blob_id_of(r, BLOB_DATA, p, len, id));
 }
 
 int
@@ -293,7 +306,7 @@ blob_open(struct repo *r, const uint8_t key[CRYPTO_KEY_LEN],
 	}
 	/* The keyed id must match: the index could have lied. */
 	rc = -1;
-	if (blob_id(r, out->data, out->len, id))
+	if (blob_id_of(r, e->type, out->data, out->len, id))
 		goto done;
 	rc = (sodium_memcmp(id, e->id, 32) == 0) ? 0 : 1;
 done:

@@ -27,7 +27,7 @@
 #define PACK_SALT_LEN		32
 #define PACK_LOCATOR_LEN	32
 #define PACK_HDR_ENTRY_LEN	46
-#define PACK_MAX_BLOB		(64u * 1024 * 1024)
+#define PACK_MAX_BLOB		(256u * 1024 * 1024)
 #define PACK_MAX_HEADER		(64u * 1024 * 1024)
 
 struct pack_entry {
@@ -93,7 +93,14 @@ int blob_compress(int, const uint8_t *, size_t, struct buf *, uint8_t *);
 int blob_open(struct repo *, const uint8_t[CRYPTO_KEY_LEN],
     const struct pack_entry *, const uint8_t *, struct buf *);
 
-/* blob_id(r, p, len, id): id = HMAC-SHA-256(blob id key, p).  0 or -1. */
+/*
+ * blob_id_of(r, type, p, len, id): a blob's id: HMAC-SHA-256 over the
+ * plaintext, keyed with the data-id key or the tree-id key by type, so a
+ * file's bytes can never be mistaken for a tree (or the reverse).  0/-1.
+ */
+int blob_id_of(struct repo *, uint8_t, const uint8_t *, size_t, uint8_t[32]);
+
+/* blob_id(r, p, len, id): blob_id_of(r, BLOB_DATA, ...). */
 int blob_id(struct repo *, const uint8_t *, size_t, uint8_t[32]);
 
 /*

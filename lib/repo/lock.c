@@ -92,13 +92,18 @@ scan_cb(void *cookie, const char *name, uint64_t size)
 	    &pid) != 0)
 		goto done;
 	sysinfo_host(host, sizeof(host));
-	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS ||
-	    (strcmp(h, host) == 0 && pid > 0 && kill((pid_t)pid, 0) == -1 &&
-	    errno == ESRCH)) {
-		/* Stale: its process is gone.  Tidy it away. */
+	if (strcmp(h, host) == 0 && pid > 0 && kill((pid_t)pid, 0) == -1 &&
+	    errno == ESRCH) {
+		/* Its process is gone (same host): tidy it away. */
 		backend_remove(s->r->be, OBJ_LOCK, name);
 		goto done;
 	}
+	/*
+	 * Not refreshed for too long: ignore it, but leave it (our clock
+	 * may be the one that is wrong); `unlock` removes such locks.
+	 */
+	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS)
+		goto done;
 	if (s->exclusive || excl) {
 		s->conflict = 1;
 		snprintf(s->who, sizeof(s->who), "%s lock held by %s@%s "

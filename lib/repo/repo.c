@@ -42,11 +42,15 @@ repo_derive(struct repo *r, const uint8_t root[CRYPTO_KEY_LEN])
 	if (derive(root, r->id, "data", k->data, CRYPTO_KEY_LEN) ||
 	    derive(root, r->id, "meta", k->meta, CRYPTO_KEY_LEN) ||
 	    derive(root, r->id, "blob id", k->blobid, CRYPTO_KEY_LEN) ||
+	    derive(root, r->id, "tree id", k->treeid, CRYPTO_KEY_LEN) ||
 	    derive(root, r->id, "chunker gear", k->gear,
 	    FASTCDC_TABLE_BYTES))
 		return (-1);
 	crypto_mac_free(r->idmac);
-	if ((r->idmac = crypto_mac_new(k->blobid, CRYPTO_KEY_LEN)) == NULL)
+	crypto_mac_free(r->treemac);
+	r->treemac = NULL;
+	if ((r->idmac = crypto_mac_new(k->blobid, CRYPTO_KEY_LEN)) == NULL ||
+	    (r->treemac = crypto_mac_new(k->treeid, CRYPTO_KEY_LEN)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -80,6 +84,7 @@ repo_close(struct repo *r)
 	if (r == NULL)
 		return;
 	crypto_mac_free(r->idmac);
+	crypto_mac_free(r->treemac);
 	sodium_free(r->k);	/* wipes */
 	sodium_free(r->cdc);
 	backend_free(r->be);
@@ -310,6 +315,18 @@ read_config(struct backend *be, struct buf *cfg, uint32_t *version)
 		return (-1);
 	}
 	return (0);
+}
+
+int
+repo_probe(struct backend *be)
+{
+	struct buf cfg = BUF_INIT;
+	uint32_t v;
+	int rc;
+
+	rc = read_config(be, &cfg, &v);
+	buf_release(&cfg);
+	return (rc);
 }
 
 int

@@ -26,7 +26,8 @@ struct repo_keys {
 	uint8_t root[CRYPTO_KEY_LEN];
 	uint8_t data[CRYPTO_KEY_LEN];	/* pack keys derive from it */
 	uint8_t meta[CRYPTO_KEY_LEN];	/* sealed objects derive from it */
-	uint8_t blobid[CRYPTO_KEY_LEN];	/* HMAC key for blob ids */
+	uint8_t blobid[CRYPTO_KEY_LEN];	/* HMAC key for data blob ids */
+	uint8_t treeid[CRYPTO_KEY_LEN];	/* HMAC key for tree blob ids */
 	uint8_t gear[FASTCDC_TABLE_BYTES];
 };
 
@@ -43,6 +44,7 @@ struct repo {
 	struct repo_config cfg;
 	struct repo_keys *k;		/* sodium_malloc */
 	struct crypto_mac *idmac;	/* HMAC-SHA-256 keyed with k->blobid */
+	struct crypto_mac *treemac;	/* HMAC-SHA-256 keyed with k->treeid */
 	struct fastcdc *cdc;		/* sodium_malloc; holds the gear table */
 	char keyslot[65];		/* name of the slot that opened it */
 };
@@ -67,6 +69,13 @@ int kdf_params_default(struct kdf_params *);
  */
 int repo_init(struct backend *, const char *, size_t,
     const struct kdf_params *, struct repo **);
+
+/*
+ * repo_probe(be): is there a repository of a format this coffer reads?
+ * Reads only the config's clear header, so it needs no passcode.  Returns
+ * 0, REPO_NOREPO, or -1 (reported: newer version, not a config, error).
+ */
+int repo_probe(struct backend *);
 
 /*
  * repo_open(be, pw, pwlen, &r): open the repository at be (owned by r on

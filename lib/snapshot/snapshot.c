@@ -125,10 +125,24 @@ parse_rfc3339(const char *s, int64_t *sec, uint32_t *nsec)
 	memset(&tm, 0, sizeof(tm));
 	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
 		return (-1);
-	if (*p == '.' && sscanf(p, ".%9u", &ns) != 1)
+	/* Up to 9 fraction digits, scaled to nanoseconds. */
+	if (*p == '.') {
+		unsigned int digits = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (digits < 9) {
+				ns = ns * 10 + (unsigned int)(*p - '0');
+				digits++;
+			}
+		if (digits == 0)
+			return (-1);
+		for (; digits < 9; digits++)
+			ns *= 10;
+	}
+	if (*p != 'Z')
 		return (-1);
 	*sec = (int64_t)timegm(&tm);
-	*nsec = ns < 1000000000u ? ns : 0;
+	*nsec = ns;
 	return (0);
 }
 
@@ -156,12 +170,12 @@ snapshot_to_json(const struct snapshot *s)
 	rfc3339(s->time_sec, s->time_nsec, t, sizeof(t));
 	hex_encode(s->tree, 32, tree);
 	hex_encode(s->id, 32, id);
-	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:o, s:o}",
+	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o}",
 	    "time", t, "id", id, "tree", tree,
 	    "paths", strarray(s->paths, s->npaths, 1),
 	    "hostname", s->hostname ? s->hostname : "",
 	    "username", s->username ? s->username : "",
-	    "uid", (int)s->uid, "gid", (int)s->gid,
+	    "uid", (json_int_t)s->uid, "gid", (json_int_t)s->gid,
 	    "tags", strarray(s->tags, s->ntags, 0),
 	    "summary", summary_json(&s->sum));
 	if (j != NULL && s->has_parent) {
