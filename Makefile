@@ -6,14 +6,17 @@ MODE	?= release
 CC	?= cc
 BUILD	:= build/$(MODE)$(BUILD_SUFFIX)
 
-PKGS	:= libsodium libzstd jansson libcrypto
+PKGS	:= libsodium libzstd jansson libcrypto libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SRV_PKGS   := libmicrohttpd sqlite3
+SRV_CFLAGS := $(shell pkg-config --cflags $(SRV_PKGS) 2>/dev/null)
+SRV_LIBS   := $(shell pkg-config --libs $(SRV_PKGS) 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 BASE	:= -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) \
-	   -Ilib $(PKG_CFLAGS)
+	   -Ilib -Iserver $(PKG_CFLAGS) $(SRV_CFLAGS)
 
 ifeq ($(MODE),release)
 OPT	:= -O2 -g
@@ -31,6 +34,8 @@ LDFLAGS	+= $(OPT)
 LDLIBS	:= $(PKG_LIBS) -lpthread
 
 LIB_SRCS  := $(sort $(wildcard lib/*/*.c))
+SRV_MAIN  := server/cofferd.c
+SRV_SRCS  := $(filter-out $(SRV_MAIN),$(sort $(wildcard server/*.c)))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
@@ -38,13 +43,28 @@ FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+SRV_OBJS  := $(SRV_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-all: $(BUILD)/coffer $(TESTS) $(TOOLS) $(FUZZ_REPLAY) $(BENCHES)
+SERVER    := $(if $(wildcard $(SRV_MAIN)),$(BUILD)/cofferd,)
+
+all: $(BUILD)/coffer $(SERVER) $(TESTS) $(TOOLS) $(FUZZ_REPLAY) $(BENCHES)
+
+# The server's code (all of server/ but its main) as a library, so unit
+# tests can link it.
+$(BUILD)/libcofferd.a: $(SRV_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/cofferd: $(BUILD)/server/cofferd.o $(BUILD)/libcofferd.a \
+    $(BUILD)/libcoffer.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(SRV_LIBS) $(LDLIBS)
 
 $(BUILD)/libcoffer.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -55,10 +75,11 @@ $(BUILD)/coffer: $(CLI_OBJS) $(BUILD)/libcoffer.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcoffer.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcofferd.a \
+    $(BUILD)/libcoffer.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(SRV_LIBS) $(LDLIBS)
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcoffer.a
 	@mkdir -p $(@D)

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev libsodium-dev libzstd-dev
-libjansson-dev clang libclang-rt-14-dev attr acl jq util-linux xxd"
+libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev
+clang libclang-rt-14-dev attr acl jq util-linux xxd restic curl"
 
 missing=""
 for p in $PKGS; do
