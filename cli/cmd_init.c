@@ -34,7 +34,7 @@ cmd_init(int argc, char **argv)
 	if ((be = backend_open(G.repo)) == NULL)
 		return (EXIT_ERR);
 	if (backend_stat(be, OBJ_CONFIG, "config", &sz) == 0) {
-		warn0("repository already exists at %s", G.repo);
+		warn0("repository already exists at %s", be->location);
 		backend_free(be);
 		return (EXIT_ERR);
 	}
@@ -53,7 +53,7 @@ cmd_init(int argc, char **argv)
 		printf("created coffer repository %.8s at %s\n\n"
 		    "Keep the passcode safe: without it (or another key slot) "
 		    "the data cannot be\nrecovered by anyone.\n", idhex,
-		    G.repo);
+		    r->be->location);
 	repo_close(r);
 	return (EXIT_OK);
 }

@@ -34,9 +34,9 @@ struct backend *
 backend_open(const char *location)
 {
 
-	/* Only local directories for now; URLs get their own schemes. */
-	if (strncmp(location, "rest:", 5) == 0 ||
-	    strncmp(location, "s3:", 3) == 0) {
+	if (strncmp(location, "rest:", 5) == 0)
+		return (backend_rest_open(location + 5));
+	if (strncmp(location, "s3:", 3) == 0) {
 		warn0("%s: this build of coffer has no such backend",
 		    location);
 		return (NULL);

@@ -48,7 +48,8 @@ struct backend_ops {
 struct backend {
 	const struct backend_ops *ops;
 	void *impl;
-	char *location;		/* for messages */
+	char *location;		/* for messages (no credentials) */
+	int remote;		/* the other side may observe our reads */
 };
 
 /*
@@ -106,5 +107,8 @@ int backend_valid_name(const char *);
 
 /* Local directory backend (backend_local.c). */
 struct backend *backend_local_open(const char *);
+
+/* REST backend (backend_rest.c): "http(s)://[user:secret@]host/path/". */
+struct backend *backend_rest_open(const char *);
 
 #endif
