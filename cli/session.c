@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/blobread.h"
 #include "util/warnp.h"
 
 #include "cli.h"
@@ -52,6 +53,7 @@ void
 session_close(struct session *s)
 {
 
+	blob_cache_flush();
 	index_free(s->ix);
 	lock_release(s->lk);
 	repo_close(s->r);

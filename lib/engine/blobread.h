@@ -16,6 +16,9 @@
 int blob_read(struct repo *, struct index *, const uint8_t[32], uint8_t,
     struct buf *);
 
+/* blob_cache_flush(): drop the packs cached for remote reads. */
+void blob_cache_flush(void);
+
 /* tree_load(r, ix, id, t): blob_read a tree and decode it.  0, 1, -1. */
 int tree_load(struct repo *, struct index *, const uint8_t[32],
     struct tree *);
