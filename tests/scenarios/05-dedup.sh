@@ -24,11 +24,12 @@ expect_json backup-1-bytes .total_bytes_processed $((100 * MiB))
 added_1=$(json_last .data_added)
 stored_1=$(json_last .data_stored)
 # Random data does not compress: all of it is new and stored, plus some
-# overhead (headers, MACs, tree, padding), not much more.
+# overhead (headers, MACs, tree), not much more.  On disk, packs may also
+# be padded (about 1% was seen): 4 MiB of slack, far below a second copy.
 expect_ge backup-1-data-added-all "$added_1" $((100 * MiB))
 expect_le backup-1-data-stored-bounded "$stored_1" $((101 * MiB))
 expect_ge backup-1-data-stored-all "$stored_1" $((100 * MiB))
-expect_le backup-1-repo-size "$(repo_bytes)" $((101 * MiB))
+expect_le backup-1-repo-size "$(repo_bytes)" $((104 * MiB))
 size_1=$(du -sb -- "$T/repo" | cut -f1)
 
 # One byte in the middle changes (to its complement, so surely changes).
