@@ -280,12 +280,16 @@ srv_bad_objects() {
 HTTP_HDRS=$T/http.hdr
 HTTP_BODY_FILE=$T/http.body
 http_req() {
-	local method=$1 path=$2
+	local method=$1 path=$2 body=$HTTP_BODY_FILE
 	local -a m=()
 	shift 2
 	case $method in
 	GET) ;;
-	HEAD) m=(--head) ;;
+	HEAD)
+		# --head would write the headers as the body.
+		m=(--head)
+		body=/dev/null
+		;;
 	*) m=(-X "$method") ;;
 	esac
 	printf '# curl %s %s\n' "$method" "$(oneline "$path")"
@@ -293,7 +297,7 @@ http_req() {
 	: > "$HTTP_BODY_FILE"
 	HTTP_CODE=$(curl -sS --path-as-is --max-time 60 -H 'Expect:' \
 	    "${CURL_TLS_ARGS[@]}" \
-	    "${m[@]}" -o "$HTTP_BODY_FILE" -D "$HTTP_HDRS" \
+	    "${m[@]}" -o "$body" -D "$HTTP_HDRS" \
 	    -w '%{http_code}' "$@" "$SRV_URL$path" 2> "$T/curl.err")
 	CURL_RC=$?
 	HTTP_BODY=$(cat -- "$HTTP_BODY_FILE")
@@ -321,29 +325,53 @@ expect_header() {
 	expect_eq "$1" "$got" "$want"
 }
 
-# expect_log NAME JQ-FILTER: within 10 s, a JSON line of the server's log
-# satisfies the jq boolean JQ-FILTER (e.g. '.status == 403 and .error ==
-# "x"'), among the lines written since the last log_mark.
+# expect_log NAME JQ-FILTER [JQ-ARGS...]: within 10 s, a JSON line of the
+# server's log satisfies the jq boolean JQ-FILTER (e.g. '.status == 403
+# and .error == $e' with JQ-ARGS --arg e TEXT), among the lines written
+# since the last log_mark.
 LOG_MARK=0
 log_mark() {
 	LOG_MARK=$(wc -l < "$SRV_LOG")
 }
 expect_log() {
-	local start
+	local name=$1 filter=$2 start
+	shift 2
 	start=$(now_ms)
 	while :; do
 		if tail -n +"$((LOG_MARK + 1))" -- "$SRV_LOG" | grep '^{' |
-		    jq -e "select($2)" > /dev/null 2>&1; then
-			pass "$1"
+		    jq -e "$@" "select($filter)" > /dev/null 2>&1; then
+			pass "$name"
 			return 0
 		fi
 		if [ $(($(now_ms) - start)) -gt 10000 ]; then
-			fail "$1" "no log line with $2 in: $(tail -n +"$((
-			    LOG_MARK + 1))" -- "$SRV_LOG" | tail -n 3)"
+			fail "$name" "no log line with $filter $* in: $(tail -n \
+			    +"$((LOG_MARK + 1))" -- "$SRV_LOG" | tail -n 3)"
 			return 1
 		fi
 		sleep 0.05
 	done
+}
+
+# expect_refused NAME CODE WHY METHOD PATH [CURL-ARGS...]: the request is
+# answered CODE with the body WHY (none for HEAD), the access log has its
+# line (method, status, and WHY as the error), and the server's
+# repositories are exactly as before (srv_state).  Three checks: NAME,
+# NAME-logged, NAME-unchanged.
+expect_refused() {
+	local name=$1 code=$2 why=$3 method=$4 path=$5 before
+	shift 5
+	before=$(srv_state)
+	log_mark
+	http_req "$method" "$path" "$@"
+	if [ "$method" = HEAD ]; then
+		expect_http "$name" "$code" ""
+	else
+		expect_http "$name" "$code" "$why"
+	fi
+	expect_log "$name-logged" \
+	    '.method == $m and .status == ($c | tonumber) and .error == $e' \
+	    --arg m "$method" --arg c "$code" --arg e "$why"
+	expect_srv_unchanged "$name-unchanged" "$before"
 }
 
 # sha256 FILE: the hex SHA-256 of FILE.
@@ -355,6 +383,58 @@ sha256() {
 # integer), or empty.
 metric() {
 	curl -s --max-time 30 "${CURL_TLS_ARGS[@]}" "$SRV_URL/metrics" |
-	    awk -v k="$1" '$1 == k { printf "%d\n", $2 }'
+	    awk -v k="$1" '$1 == k { printf "%.0f\n", $2 }'
 }
 CURL_TLS_ARGS=()
+
+# ------------------------------------------------------------------------
+# Raw HTTP over bash's /dev/tcp (no curl: malformed requests)
+
+# raw_file FILE TEXT: FILE holds TEXT with printf %b escapes (\r\n)
+# expanded; TEXT must hold no other backslash.
+raw_file() {
+	printf '%b' "$2" > "$1"
+}
+
+# raw_req FILE [SECS]: open a connection, send the bytes of FILE in one
+# go, read until the server closes it (or SECS seconds, 10 by default).
+# Sets RAW_STATUS (the status of the first response, empty if none),
+# RAW_BODY (the first response's body), RAW_RC (124 if the server kept
+# the connection open) and RAW_MS (how long the read took); the raw
+# answer is in $RAW_RESP.
+RAW_RESP=$T/raw.resp
+raw_req() {
+	local start
+	printf '# raw request: %s\n' "$(oneline "$(head -c 200 -- "$1")")"
+	: > "$RAW_RESP"
+	RAW_STATUS=
+	RAW_BODY=
+	RAW_RC=
+	if ! exec 3<> "/dev/tcp/127.0.0.1/$SRV_PORT"; then
+		RAW_RC=-1
+		return 1
+	fi
+	start=$(now_ms)
+	# A server that answers and closes early makes this write fail.
+	cat -- "$1" >&3 2> /dev/null
+	timeout "${2:-10}" cat <&3 > "$RAW_RESP" 2> /dev/null
+	RAW_RC=$?
+	RAW_MS=$(($(now_ms) - start))
+	exec 3<&-
+	RAW_STATUS=$(head -n 1 -- "$RAW_RESP" | tr -d '\r' |
+	    awk '$1 ~ /^HTTP\/1\.[01]$/ { print $2 }')
+	RAW_BODY=$(tr -d '\r' < "$RAW_RESP" | sed '1,/^$/d')
+}
+
+# raw_send_close FILE: open a connection, send FILE, wait half a second
+# (the server reads what it got) and close without reading anything.
+raw_send_close() {
+	printf '# raw send and close: %s\n' \
+	    "$(oneline "$(head -c 200 -- "$1")")"
+	if ! exec 3<> "/dev/tcp/127.0.0.1/$SRV_PORT"; then
+		return 1
+	fi
+	cat -- "$1" >&3 2> /dev/null
+	sleep 0.5
+	exec 3<&-
+}

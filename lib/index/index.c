@@ -155,8 +155,11 @@ persist_find(const struct index *ix, const uint8_t id[32])
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		c = memcmp(ix->e[mid].id, id, 32);
-		if (c == 0)
-			return (&ix->e[mid]);
+		if (c == 0) {
+			/* A damaged local cache must not claim a blob. */
+			return (ix->e[mid].pack < ix->npacks ? &ix->e[mid] :
+			    NULL);
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else

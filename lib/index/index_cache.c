@@ -243,7 +243,7 @@ read_indexes(struct repo *r, uint8_t (*v)[32], size_t n, struct build *b)
 {
 	struct buf plain = BUF_INIT;
 	char name[65];
-	size_t i, j;
+	size_t i, j, n0, np0;
 	int rc;
 
 	for (i = 0; i < n; i++) {
@@ -252,12 +252,18 @@ read_indexes(struct repo *r, uint8_t (*v)[32], size_t n, struct build *b)
 			goto err;
 		if (rc != 0)
 			continue;	/* reported; its packs stay unknown */
+		n0 = b->n;
+		np0 = b->np;
 		if ((rc = index_parse(plain.data, plain.len, build_cb, b)) < 0) {
 			warnp("index");
 			goto err;
 		}
-		if (rc == 1)
+		if (rc == 1) {
+			/* Rejected whole: drop what it added before failing. */
+			b->n = n0;
+			b->np = np0;
 			warn0("index %s: malformed; skipped", name);
+		}
 	}
 	buf_release(&plain);
 	if (b->n > 0)

@@ -117,7 +117,7 @@ keyslot_try(struct repo *r, const uint8_t *p, size_t len, const char *pw,
 	ops = le32dec(p + 6);
 	kib = le32dec(p + 10);
 	/* Bound what a hostile server can make us spend. */
-	if (ops < 1 || ops > 100 || kib < 8 || kib > (4u << 20))
+	if (ops < 1 || ops > KDF_MAX_OPS || kib < 8 || kib > KDF_MAX_KIB)
 		return (1);
 	if (crypto_argon2id(kek, sizeof(kek), pw, pwlen, p + 14, ops, kib))
 		return (-1);

@@ -409,9 +409,9 @@ kdf_params_default(struct kdf_params *p)
 	}
 	if (e != NULL) {
 		if (sscanf(e, "%u,%u", &ops, &kib) != 2 || ops < 1 ||
-		    ops > 100 || kib < 8192 || kib > (4u << 20)) {
+		    ops > KDF_MAX_OPS || kib < 8192 || kib > KDF_MAX_KIB) {
 			warn0("COFFER_KDF_PARAMS must be \"test\" or "
-			    "\"OPS,KIB\" (OPS 1..100, KIB 8192..4194304)");
+			    "\"OPS,KIB\" (OPS 1..32, KIB 8192..4194304)");
 			return (-1);
 		}
 		p->opslimit = ops;

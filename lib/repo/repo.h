@@ -49,7 +49,14 @@ struct repo {
 	char keyslot[65];		/* name of the slot that opened it */
 };
 
-/* Argon2id parameters of a passcode key slot. */
+/*
+ * Argon2id parameters of a passcode key slot.  Slots beyond these bounds
+ * are refused without running Argon2id, which bounds what a hostile server
+ * can make a client spend on a planted slot.
+ */
+#define KDF_MAX_OPS	32
+#define KDF_MAX_KIB	(4u << 20)	/* 4 GiB */
+
 struct kdf_params {
 	uint32_t opslimit;
 	uint32_t memlimit_kib;

@@ -1005,15 +1005,7 @@ main(int argc, char *argv[])
 	RUN(test_claims_many);
 	RUN(test_cache);
 	RUN(test_damaged_index);
-	/*
-	 * Known bug (reported): index_cache.c read_indexes keeps the entries
-	 * a malformed index file yielded before its error.  Run with
-	 * COFFER_TEST_KNOWN_BUGS=1 until it is fixed, then always.
-	 */
-	if (getenv("COFFER_TEST_KNOWN_BUGS") != NULL)
-		RUN(test_malformed_index_whole);
-	else
-		printf("SKIP test_malformed_index_whole (known bug)\n");
+	RUN(test_malformed_index_whole);
 	rm_rf(cachedir);
 	return (TEST_EXIT());
 }
