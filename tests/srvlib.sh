@@ -405,7 +405,8 @@ raw_file() {
 RAW_RESP=$T/raw.resp
 raw_req() {
 	local start
-	printf '# raw request: %s\n' "$(oneline "$(head -c 200 -- "$1")")"
+	printf '# raw request: %s\n' \
+	    "$(oneline "$(head -c 200 -- "$1" | tr -d '\0')")"
 	: > "$RAW_RESP"
 	RAW_STATUS=
 	RAW_BODY=
@@ -430,7 +431,7 @@ raw_req() {
 # (the server reads what it got) and close without reading anything.
 raw_send_close() {
 	printf '# raw send and close: %s\n' \
-	    "$(oneline "$(head -c 200 -- "$1")")"
+	    "$(oneline "$(head -c 200 -- "$1" | tr -d '\0')")"
 	if ! exec 3<> "/dev/tcp/127.0.0.1/$SRV_PORT"; then
 		return 1
 	fi

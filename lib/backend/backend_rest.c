@@ -79,6 +79,8 @@ on_data(char *p, size_t sz, size_t n, void *cookie)
 	struct resp *rs = cookie;
 	size_t len = sz * n;
 
+	if (rs == NULL)
+		return (len);	/* a body nobody asked for: discard */
 	if (rs->got + len > REST_MAX_RESPONSE) {
 		rs->overflow = 1;
 		return (0);

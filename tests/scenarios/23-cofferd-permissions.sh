@@ -137,6 +137,27 @@ expect_refused alice-token-on-bob 403 "$OTHER" POST "/bob/r/data/$NEW" \
 expect_refused alice-token-as-bob 401 "wrong credentials" GET /bob/r/data/ \
     -u "bob:$TA"
 
+# --- credentials changed while the server runs ------------------------------
+# The server caches verified credentials; a change made by the admin
+# command (another process) must still take effect at once.
+http_req GET /bob/r/data/ "${AS_BOB[@]}"
+expect_http bob-before-passwd 200 "[]"
+COFFERD_PASSWORD=bob-new-pw srv_admin bob-passwd user passwd bob
+expect_out_line bob-passwd-message "changed the password of bob"
+expect_refused bob-old-password 401 "wrong credentials" GET /bob/r/data/ \
+    "${AS_BOB[@]}"
+http_req GET /bob/r/data/ -u bob:bob-new-pw
+expect_http bob-new-password 200 "[]"
+http_req GET /bob/r/data/ -H "Authorization: Bearer $TB"
+expect_http bob-token-after-passwd 200 "[]"
+srv_admin bob-remove user remove bob
+expect_refused bob-removed-password 401 "wrong credentials" GET \
+    /bob/r/data/ -u bob:bob-new-pw
+expect_refused bob-removed-token 401 "wrong credentials" GET /bob/r/data/ \
+    -H "Authorization: Bearer $TB"
+expect_refused bob-removed-token-basic 401 "wrong credentials" GET \
+    /bob/r/data/ -u "bob:$TBR"
+
 # --- append-only ---------------------------------------------------------------
 # append NAME AUTH...: the append-only refusals and permissions.
 append() {
@@ -225,6 +246,14 @@ $(file_size "$T/obj/index")}]"
 	expect_refused "$n-delete-config" 403 "$DENIED" DELETE \
 	    /alice/r/config "$@"
 	expect_refused "$n-delete-repo" 403 "$DENIED" DELETE /alice/r/ "$@"
+	http_req GET "/alice/r/data/${ID[data]}" -r 10-19 "$@"
+	expect_http "$n-range" 206
+	expect_eq "$n-range-bytes" "$(od -An -tx1 < "$HTTP_BODY_FILE")" \
+	    "$(od -An -tx1 -j 10 -N 10 < "$T/obj/data")"
+	expect_header "$n-range-header" "Content-Range: bytes 10-19/$(file_size \
+	    "$T/obj/data")"
+	http_req GET "/alice/r/data/${ID[data]}" -r 999999- "$@"
+	expect_http "$n-range-unsatisfiable" 416 "range not satisfiable"
 	# An overwrite is refused as well (whatever the reason given).
 	before=$(srv_state)
 	http_req POST /alice/r/config --data-binary "@$T/obj/new" "$@"
@@ -302,7 +331,6 @@ http_req DELETE "/carol/q/data/$Q2" -u "carol:$PW_C"
 expect_http quota-below-usage-delete 200 ""
 expect_usage quota-final-usage carol
 expect_usage final-usage-alice alice
-expect_usage final-usage-bob bob
 expect_eq final-objects-named-by-hash "$(srv_bad_objects)" ""
 
 srv_stop stop

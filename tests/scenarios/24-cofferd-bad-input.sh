@@ -172,6 +172,19 @@ expect_refused delete-traversal $BADPATH "$DOTSEG" DELETE \
 expect_refused delete-enc-slash $BADPATH "$SLASH" DELETE \
     /alice/r/data%2f..%2f..%2fconfig "${AS_ALICE[@]}"
 
+# No such repository: nothing is created by a write into it.
+expect_refused post-no-repo 404 "no such repository" POST \
+    "/alice/nope/data/$O" "${AS_ALICE[@]}" --data-binary "@$T/obj/other"
+expect_absent post-no-repo-not-created "$(srv_repo_dir alice nope)"
+expect_refused post-no-repo-config 404 "no such repository" POST \
+    /alice/nope/config "${AS_ALICE[@]}" --data-binary "@$T/obj/other"
+expect_refused list-no-repo 404 "no such repository" GET \
+    /alice/nope/keys/ "${AS_ALICE[@]}"
+expect_refused get-no-object 404 "no such object" GET "/alice/r/data/$O" \
+    "${AS_ALICE[@]}"
+expect_refused delete-no-object 404 "no such object" DELETE \
+    "/alice/r/keys/$O" "${AS_ALICE[@]}"
+
 # --- methods ----------------------------------------------------------------------
 NOTALLOWED="method not allowed"
 expect_refused method-put 405 "$NOTALLOWED" PUT /alice/r/config \

@@ -758,6 +758,8 @@ check_links(void)
 	size_t i, first;
 	int w, o;
 
+	if (nlinks == 0)
+		return;
 	for (w = 0; w < 2; w++) {
 		o = 1 - w;
 		qsort(links, nlinks, sizeof(*links),
