@@ -49,7 +49,7 @@ static const struct setting {
 	{ "threads", K_UINT, offsetof(struct srv_config, threads), 0, 1024,
 	    "0" },
 	{ "thread_per_connection", K_BOOL,
-	    offsetof(struct srv_config, thread_per_connection), 0, 0, "no" },
+	    offsetof(struct srv_config, thread_per_connection), 0, 0, "yes" },
 	{ "metrics_auth", K_METRICS,
 	    offsetof(struct srv_config, metrics_auth), 0, 0, "loopback" },
 	{ "metrics_user", K_STR, offsetof(struct srv_config, metrics_user),

@@ -33,8 +33,8 @@ struct srv_config {
 	unsigned per_ip_connections;
 	unsigned connection_timeout;	/* seconds idle before a close */
 	uint64_t max_header_bytes;	/* per-connection memory limit */
-	unsigned threads;		/* 0: 2 per core */
-	int thread_per_connection;	/* 1: one thread per connection */
+	int thread_per_connection;	/* a thread per connection (default) */
+	unsigned threads;		/* else a pool this big (0: 2/core) */
 	enum srv_metrics_auth metrics_auth;
 	char *metrics_user;
 	unsigned shutdown_timeout;	/* seconds to let requests finish */

@@ -370,18 +370,54 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return (req);
 }
 
-static void
+static enum MHD_Result
+count_cl(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*(unsigned *)cls)++;
+	return (MHD_YES);
+}
+
+/*
+ * What the headers say of the body.  Framing that two parties could read
+ * two ways (the root of request smuggling) is refused: more than one
+ * Content-Length is a 400; Transfer-Encoding beside Content-Length is
+ * served (chunked wins, as libmicrohttpd reads it) but the connection is
+ * closed after the answer (RFC 9112, 6.1).  Returns 0, or -1 if refused.
+ */
+static int
 body_headers(struct srv_req *req)
 {
 	const char *cl, *te;
+	unsigned ncl = 0;
 	uint64_t v;
 
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_cl, &ncl);
 	cl = srv_http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	te = srv_http_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	if (cl != NULL && dec64(cl, strlen(cl), &v) == 0 && v <= INT64_MAX)
 		req->content_length = (int64_t)v;
 	req->has_body = req->content_length > 0 || (te != NULL &&
 	    strcasecmp(te, "identity") != 0);
+	if (ncl > 1) {
+		req->resp.status = 400;
+		req->resp.ctype = "text/plain; charset=utf-8";
+		req->resp.text = (char *)(uintptr_t)
+		    "conflicting Content-Length headers\n";
+		req->resp.textlen = strlen(req->resp.text);
+		req->reason = "conflicting Content-Length headers";
+		req->err = ERR_HTTP;
+		return (-1);
+	}
+	if (te != NULL && cl != NULL) {
+		req->resp.close = 1;
+		req->content_length = -1;	/* chunked wins */
+	}
+	return (0);
 }
 
 static struct MHD_Response *
@@ -431,6 +467,8 @@ queue(struct MHD_Connection *c, struct srv_req *req)
 		    "Basic realm=\"cofferd\"");
 	if (rs->allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+	if (rs->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, rs->status, r);
 	MHD_destroy_response(r);
 	if (ret == MHD_YES)
@@ -454,7 +492,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		req->conn = c;
 		req->method_str = method;
 		req->method = srv_method_parse(method);
-		body_headers(req);
+		/* Ambiguous framing: answer now, and close. */
+		if (body_headers(req))
+			return (queue(c, req));
 		srv_rest_begin(req, url);
 		/* Refused with a body to follow: answer now, then close. */
 		if (req->resp.status != 0 && req->has_body)
@@ -590,7 +630,9 @@ split_hostport(const char *s, char *host, size_t hsize, char *port,
 			goto bad;
 		hl = (size_t)(colon - s);
 	}
-	if (hl >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0')
+	if (hl >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strtoul(colon + 1, NULL, 10) > 65535)
 		goto bad;
 	memcpy(host, h, hl);
 	host[hl] = '\0';

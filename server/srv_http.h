@@ -45,6 +45,7 @@ struct srv_resp {
 	char content_range[96];
 	int www_auth;
 	const char *allow;
+	int close;			/* close the connection after it */
 };
 
 struct srv_upload;

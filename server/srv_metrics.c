@@ -195,31 +195,32 @@ process_stats(long *rss, long *fds)
 static int
 render_requests(struct srv_metrics *m, struct buf *b)
 {
-	size_t r, me, c;
+	size_t i, r, me, c;
 	uint64_t v;
 
 	if (out(b, "# HELP cofferd_requests_total HTTP requests by route, "
 	    "method and status class.\n"
 	    "# TYPE cofferd_requests_total counter\n"))
 		return (-1);
-	for (r = 0; r < ROUTE_N; r++)
-		for (me = 0; me < METHOD_N; me++)
-			for (c = 0; c < NCLASS; c++) {
-				if ((v = GET(m->requests[r][me][c])) == 0)
-					continue;
-				if (out(b, "cofferd_requests_total{route=\"%s\","
-				    "method=\"%s\",code=\"%s\"} %llu\n",
-				    route_names[r], method_names[me],
-				    class_names[c], (unsigned long long)v))
-					return (-1);
-			}
+	for (i = 0; i < (size_t)ROUTE_N * METHOD_N * NCLASS; i++) {
+		r = i / (METHOD_N * NCLASS);
+		me = (i / NCLASS) % METHOD_N;
+		c = i % NCLASS;
+		if ((v = GET(m->requests[r][me][c])) == 0)
+			continue;
+		if (out(b, "cofferd_requests_total{route=\"%s\",method=\"%s\","
+		    "code=\"%s\"} %llu\n", route_names[r], method_names[me],
+		    class_names[c], (unsigned long long)v))
+			return (-1);
+	}
 	return (0);
 }
 
 static int
 render_histogram(struct srv_metrics *m, struct buf *b)
 {
-	uint64_t cum, v;
+	char le[32];
+	uint64_t cum;
 	size_t r, i;
 
 	if (out(b, "# HELP cofferd_request_duration_seconds Time from the "
@@ -232,13 +233,14 @@ render_histogram(struct srv_metrics *m, struct buf *b)
 		if (cum == 0)
 			continue;
 		for (cum = 0, i = 0; i <= NBOUNDS; i++) {
-			cum += (v = GET(m->hist[r][i]));
-			if (i < NBOUNDS ? out(b, "cofferd_request_duration_"
-			    "seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-			    route_names[r], bounds[i], (unsigned long long)cum) :
-			    out(b, "cofferd_request_duration_seconds_bucket"
-			    "{route=\"%s\",le=\"+Inf\"} %llu\n",
-			    route_names[r], (unsigned long long)cum))
+			cum += GET(m->hist[r][i]);
+			if (i < NBOUNDS)
+				snprintf(le, sizeof(le), "%g", bounds[i]);
+			else
+				snprintf(le, sizeof(le), "+Inf");
+			if (out(b, "cofferd_request_duration_seconds_bucket"
+			    "{route=\"%s\",le=\"%s\"} %llu\n",
+			    route_names[r], le, (unsigned long long)cum))
 				return (-1);
 		}
 		if (out(b, "cofferd_request_duration_seconds_sum{route=\"%s\"} "

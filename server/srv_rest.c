@@ -423,7 +423,7 @@ upload_drop(struct srv_req *req, struct rest *r)
 }
 
 static void
-upload_begin(struct srv_req *req, struct rest *r)
+upload_begin(struct srv_req *req, struct rest *r, int exists)
 {
 	const struct srv_config *cfg = req->ctx->cfg;
 	struct srv_obj o = obj_of(r);
@@ -448,8 +448,12 @@ upload_begin(struct srv_req *req, struct rest *r)
 			fail500(req);
 		return;
 	}
-	/* Reserve the declared size now: no point reading a refused body. */
-	if (req->content_length >= 0 &&
+	/*
+	 * Reserve the declared size now: no point reading a refused body.
+	 * An object that exists already costs nothing more (see
+	 * upload_finish), so an account at its quota can still re-send one.
+	 */
+	if (req->content_length >= 0 && !exists &&
 	    reserve(req, r, (uint64_t)req->content_length))
 		upload_drop(req, r);
 }
@@ -489,6 +493,7 @@ upload_finish(struct srv_req *req, struct rest *r)
 	uint8_t h[CRYPTO_HASH_LEN];
 	char hex[2 * CRYPTO_HASH_LEN + 1];
 	enum srv_put_result res;
+	struct srv_obj o;
 	unsigned int hl;
 	uint64_t old;
 	void *put;
@@ -503,9 +508,23 @@ upload_finish(struct srv_req *req, struct rest *r)
 		fail(req, 400, ERR_HASH, "hash mismatch");
 		return;
 	}
-	if (req->content_length < 0 && reserve(req, r, r->size)) {
-		upload_drop(req, r);
-		return;
+	if (r->reserved < r->size) {
+		/* Not reserved at the headers: chunked, or it existed then. */
+		o = obj_of(r);
+		if (r->path.type != SRV_OBJ_CONFIG &&
+		    OPS(req)->stat(COOKIE(req), &o, &old) == 0) {
+			/* The same bytes are stored: nothing to add. */
+			upload_drop(req, r);
+			if (r->perm != PERM_FULL)
+				fail(req, 403, ERR_FORBIDDEN, "object exists");
+			else
+				ok(req);
+			return;
+		}
+		if (reserve(req, r, r->size - r->reserved)) {
+			upload_drop(req, r);
+			return;
+		}
 	}
 	put = r->put;
 	r->put = NULL;
@@ -797,7 +816,7 @@ srv_rest_begin(struct srv_req *req, const char *url)
 		fail(req, 403, ERR_FORBIDDEN, "another account's path");
 		return;
 	}
-	if (r->op == OP_WRITE && r->perm != PERM_FULL) {
+	if (r->op == OP_WRITE) {
 		/* Whether this would overwrite decides what append may do. */
 		o = obj_of(r);
 		if ((st = OPS(req)->stat(COOKIE(req), &o, &size)) == -1) {
@@ -812,7 +831,7 @@ srv_rest_begin(struct srv_req *req, const char *url)
 		return;
 	}
 	if (r->op == OP_WRITE)
-		upload_begin(req, r);
+		upload_begin(req, r, exists);
 }
 
 void

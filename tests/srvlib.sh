@@ -39,12 +39,10 @@ if [ ! -x "$COFFERD_BIN" ]; then
 	pass "$SCENARIO-skipped-no-cofferd"
 	summary
 fi
-for _t in curl; do
-	if ! command -v "$_t" > /dev/null 2>&1; then
-		fail "$SCENARIO-setup" "missing tool: $_t"
-		summary
-	fi
-done
+if ! command -v curl > /dev/null 2>&1; then
+	fail "$SCENARIO-setup" "missing tool: curl"
+	summary
+fi
 
 # srv_cleanup: kill the server if it still runs.  Called on exit.
 srv_cleanup() {
@@ -98,8 +96,8 @@ srv_start() {
 		fi
 		if ! kill -0 "$SRV_PID" 2> /dev/null; then
 			wait "$SRV_PID"
-			fail "$name" "cofferd exited ($?) before it was ready: $(
-			    head -c 2000 -- "$SRV_LOG")"
+			fail "$name" "cofferd exited ($?) before it was" \
+			    "ready: $(head -c 2000 -- "$SRV_LOG")"
 			SRV_PID=
 			return 1
 		fi
@@ -192,6 +190,7 @@ srv_token_add() {
 	TOKEN=
 	srv_admin "$1" token add "$2" --perm "$3"
 	if [[ $OUT =~ ^cft_[A-Za-z0-9_-]{43}$ ]]; then
+		# shellcheck disable=SC2034  # used by the scenarios
 		TOKEN=$OUT
 		pass "$1-format"
 	else
@@ -344,8 +343,9 @@ expect_log() {
 			return 0
 		fi
 		if [ $(($(now_ms) - start)) -gt 10000 ]; then
-			fail "$name" "no log line with $filter $* in: $(tail -n \
-			    +"$((LOG_MARK + 1))" -- "$SRV_LOG" | tail -n 3)"
+			fail "$name" "no log line with $filter $* in: $(
+			    tail -n +"$((LOG_MARK + 1))" -- "$SRV_LOG" |
+			    tail -n 3)"
 			return 1
 		fi
 		sleep 0.05
@@ -368,6 +368,7 @@ expect_refused() {
 	else
 		expect_http "$name" "$code" "$why"
 	fi
+	# shellcheck disable=SC2016  # a jq program
 	expect_log "$name-logged" \
 	    '.method == $m and .status == ($c | tonumber) and .error == $e' \
 	    --arg m "$method" --arg c "$code" --arg e "$why"
@@ -419,11 +420,15 @@ raw_req() {
 	# A server that answers and closes early makes this write fail.
 	cat -- "$1" >&3 2> /dev/null
 	timeout "${2:-10}" cat <&3 > "$RAW_RESP" 2> /dev/null
+	# shellcheck disable=SC2034  # used by the scenarios
 	RAW_RC=$?
+	# shellcheck disable=SC2034
 	RAW_MS=$(($(now_ms) - start))
 	exec 3<&-
+	# shellcheck disable=SC2034
 	RAW_STATUS=$(head -n 1 -- "$RAW_RESP" | tr -d '\r' |
 	    awk '$1 ~ /^HTTP\/1\.[01]$/ { print $2 }')
+	# shellcheck disable=SC2034
 	RAW_BODY=$(tr -d '\r' < "$RAW_RESP" | sed '1,/^$/d')
 }
 

@@ -119,7 +119,7 @@ run_cmd restic -r "$FULL" restore latest --target "$T/r2"
 expect_rc restore-after-prune-rc 0
 expect_treecmp restore-after-prune-identical --no-atime "$SRC" "$T/r2$SRC"
 
-# --- append-only token ---------------------------------------------------------
+# --- append-only token -------------------------------------------------------
 printf 'appended\n' > "$SRC/sub/appended"
 run_cmd restic -r "$APPEND" backup "$SRC"
 expect_rc append-backup-rc 0
@@ -140,7 +140,7 @@ snapshot_count append-forget-snapshots-kept "$FULL" 2
 # restic removes its own lock, which append-only allows.
 expect_eq append-forget-lock-removed "$(find "$REPO/locks" -type f | wc -l)" 0
 
-# --- read-only token -----------------------------------------------------------
+# --- read-only token ---------------------------------------------------------
 snapshot_count read-snapshots "$READ" 2
 run_cmd restic -r "$READ" --no-lock restore latest --target "$T/r3"
 expect_rc read-restore-rc 0
@@ -155,7 +155,7 @@ expect_err read-backup-message "unable to create lock in backend"
 expect_no_out read-backup-nothing-saved "saved"
 expect_srv_unchanged read-backup-changed-nothing "$before"
 
-# --- the end -------------------------------------------------------------------
+# --- the end -----------------------------------------------------------------
 run_cmd restic -r "$FULL" check --read-data
 expect_rc final-check-rc 0
 expect_out final-check-message "no errors were found"

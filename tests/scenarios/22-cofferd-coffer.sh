@@ -62,7 +62,7 @@ expect_eq server-config-magic "$(head -c 4 -- "$REPO/config")" CFFR
 expect_eq server-one-key "$(find "$REPO/keys" -type f | wc -l)" 1
 expect_eq server-layout "$(COFFER_REPOSITORY=$REPO bad_repo_names)" ""
 
-# --- backup, restore, check ----------------------------------------------------
+# --- backup, restore, check --------------------------------------------------
 run_coffer backup --json "$SRC"
 expect_rc backup-rc 0
 S1=$(json_last .snapshot_id)
@@ -90,7 +90,7 @@ run_coffer check --read-data
 expect_rc check-rc 0
 expect_out check-message "no errors were found"
 
-# --- incremental ---------------------------------------------------------------
+# --- incremental -------------------------------------------------------------
 printf 'changed\n' >> "$SRC/files/text.txt"
 rnd "$SRC/files/new" $((2 * MiB))
 total=$(find "$SRC" -type f -printf '%s\n' |
@@ -110,7 +110,7 @@ run_coffer restore "$S2" --target "$T/r2"
 expect_rc incremental-restore-rc 0
 expect_treecmp incremental-restore-identical --sparse "$SRC" "$T/r2$SRC"
 
-# --- three clients at once -----------------------------------------------------
+# --- three clients at once ---------------------------------------------------
 for c in 1 2 3; do
 	mkdir -p "$T/c$c/sub"
 	rnd "$T/c$c/a" $((6 * MiB))
@@ -153,7 +153,7 @@ expect_eq concurrent-objects-named-by-hash "$(srv_bad_objects)" ""
 expect_eq concurrent-no-locks-left "$(find "$REPO/locks" -type f | wc -l)" 0
 expect_usage usage-after-concurrent alice
 
-# --- append-only token ---------------------------------------------------------
+# --- append-only token -------------------------------------------------------
 printf 'by the append-only token\n' > "$SRC/files/appended"
 COFFER_REPOSITORY=$APPEND run_coffer backup --json "$SRC"
 expect_rc append-backup-rc 0
@@ -184,7 +184,7 @@ run_coffer key list
 expect_rc key-list-rc 0
 expect_out key-list-slot-kept "$slot"
 
-# --- wrong credentials -----------------------------------------------------------
+# --- wrong credentials -------------------------------------------------------
 before=$(srv_state)
 BOB_ON_ALICE="rest:http://bob:$PW_B@127.0.0.1:$SRV_PORT/alice/main/"
 COFFER_REPOSITORY=$(srv_repo_url alice not-the-password main) \
@@ -213,7 +213,7 @@ expect_last_err no-repository-message "coffer: no repository at \
 rest:http://127.0.0.1:$SRV_PORT/alice/nothing-here/ (config not found)"
 expect_srv_unchanged refusals-changed-nothing "$before"
 
-# --- the end -------------------------------------------------------------------
+# --- the end -----------------------------------------------------------------
 run_coffer check --read-data
 expect_rc final-check-rc 0
 expect_eq final-objects-named-by-hash "$(srv_bad_objects)" ""

@@ -54,7 +54,7 @@ obj() {
 	H=$(sha256 "$T/obj/$1")
 }
 
-# --- alice's repository, by alice ---------------------------------------------
+# --- alice's repository, by alice --------------------------------------------
 http_req POST "/alice/r/?create=true" "${AS_ALICE[@]}"
 expect_http create-alice 200 ""
 http_req POST "/bob/r/?create=true" "${AS_BOB[@]}"
@@ -85,7 +85,7 @@ obj new 5000
 NEW=$H
 expect_usage usage-after-puts alice
 
-# --- tenancy: bob under /alice/ -------------------------------------------------
+# --- tenancy: bob under /alice/ ----------------------------------------------
 # tenancy NAME AUTH...: every kind of request by AUTH under /alice/ is
 # refused with 403, and changes nothing.
 tenancy() {
@@ -158,7 +158,7 @@ expect_refused bob-removed-token 401 "wrong credentials" GET /bob/r/data/ \
 expect_refused bob-removed-token-basic 401 "wrong credentials" GET \
     /bob/r/data/ -u "bob:$TBR"
 
-# --- append-only ---------------------------------------------------------------
+# --- append-only -------------------------------------------------------------
 # append NAME AUTH...: the append-only refusals and permissions.
 append() {
 	local n=$1 t lock
@@ -213,7 +213,7 @@ expect_same append-new-config-stored "$T/obj/config" \
     "$(srv_repo_dir alice appended)/config"
 expect_usage usage-after-append alice
 
-# --- read-only -------------------------------------------------------------------
+# --- read-only ---------------------------------------------------------------
 # readonly NAME AUTH...
 readonly_() {
 	local n=$1
@@ -250,8 +250,8 @@ $(file_size "$T/obj/index")}]"
 	expect_http "$n-range" 206
 	expect_eq "$n-range-bytes" "$(od -An -tx1 < "$HTTP_BODY_FILE")" \
 	    "$(od -An -tx1 -j 10 -N 10 < "$T/obj/data")"
-	expect_header "$n-range-header" "Content-Range: bytes 10-19/$(file_size \
-	    "$T/obj/data")"
+	expect_header "$n-range-header" \
+	    "Content-Range: bytes 10-19/$(file_size "$T/obj/data")"
 	http_req GET "/alice/r/data/${ID[data]}" -r 999999- "$@"
 	expect_http "$n-range-unsatisfiable" 416 "range not satisfiable"
 	# An overwrite is refused as well (whatever the reason given).
@@ -270,7 +270,7 @@ readonly_ read-bearer -H "Authorization: Bearer $TR"
 expect_refused read-delete-lock 403 "$DENIED" DELETE "/alice/r/locks/$RLOCK" \
     -u "alice:$TR"
 
-# --- full: what the others may not ---------------------------------------------
+# --- full: what the others may not -------------------------------------------
 obj config2 160
 http_req POST /alice/r/config --data-binary "@$T/obj/config2" \
     "${AS_ALICE[@]}"
@@ -284,7 +284,7 @@ expect_refused full-delete-repo 501 \
     "${AS_ALICE[@]}"
 expect_usage usage-after-full alice
 
-# --- quota -------------------------------------------------------------------------
+# --- quota -------------------------------------------------------------------
 http_req POST "/carol/q/?create=true" -u "carol:$PW_C"
 expect_http quota-create 200 ""
 QREPO=$(srv_repo_dir carol q)
@@ -298,6 +298,12 @@ Q3=$H
 http_req POST "/carol/q/data/$Q1" -u "carol:$PW_C" --data-binary "@$T/obj/q1"
 expect_http quota-first 200 ""
 expect_eq quota-first-used "$(srv_used carol)" 60000
+# Sending an object that is stored already (a client's retry after a lost
+# answer) stores nothing, so it cannot be over the quota: 200, as for any
+# full credential (docs/PROTOCOL.md, section 5).
+http_req POST "/carol/q/data/$Q1" -u "carol:$PW_C" --data-binary "@$T/obj/q1"
+expect_http quota-resend-existing 200 ""
+expect_eq quota-resend-existing-used "$(srv_used carol)" 60000
 expect_refused quota-over 507 "$QUOTA" POST "/carol/q/data/$Q2" \
     -u "carol:$PW_C" --data-binary "@$T/obj/q2"
 expect_absent quota-over-not-stored "$QREPO/data/${Q2:0:2}/$Q2"
@@ -311,7 +317,7 @@ expect_eq quota-over-chunked-used "$(srv_used carol)" 60000
 expect_refused quota-over-index 507 "$QUOTA" POST "/carol/q/index/$Q2" \
     -u "carol:$PW_C" --data-binary "@$T/obj/q2"
 expect_refused quota-over-token 507 "$QUOTA" POST "/carol/q/data/$Q2" \
-    -H "Authorization: Bearer $(COFFERD_PASSWORD= "$COFFERD_BIN" token add \
+    -H "Authorization: Bearer $("$COFFERD_BIN" token add \
     carol --perm append --data "$SRV_DATA" 2> /dev/null)" \
     --data-binary "@$T/obj/q2"
 http_req POST "/carol/q/data/$Q3" -u "carol:$PW_C" --data-binary "@$T/obj/q3"

@@ -60,11 +60,12 @@ files() {
 }
 start_files=$(files)
 
-# --- paths (GET, with alice's valid credentials) ------------------------------
+# --- paths (GET, with alice's valid credentials) -----------------------------
 # Every request of this part is a GET refused by path syntax, so that the
 # counters of /metrics can be checked exactly.
 m_bad=$(metric 'cofferd_errors_total{kind="bad_request"}')
-m_other=$(metric 'cofferd_requests_total{route="other",method="GET",code="4xx"}')
+OTHER4XX='cofferd_requests_total{route="other",method="GET",code="4xx"}'
+m_other=$(metric "$OTHER4XX")
 npath=0
 # bad_get NAME CODE WHY PATH [CURL-ARGS...]
 bad_get() {
@@ -150,8 +151,7 @@ bad_get repo-65 $BADPATH "$REPONAME" \
     "/alice/$(printf 'r%.0s' $(seq 1 65))/config"
 bad_get repo-enc-dotfile $BADPATH "$REPONAME" /alice/%2er/config
 d_bad=$(($(metric 'cofferd_errors_total{kind="bad_request"}') - m_bad))
-d_other=$(($(metric \
-    'cofferd_requests_total{route="other",method="GET",code="4xx"}') - m_other))
+d_other=$(($(metric "$OTHER4XX") - m_other))
 expect_eq metrics-bad-request-count "$d_bad" "$npath"
 expect_eq metrics-route-other-4xx "$d_other" "$npath"
 
@@ -185,7 +185,7 @@ expect_refused get-no-object 404 "no such object" GET "/alice/r/data/$O" \
 expect_refused delete-no-object 404 "no such object" DELETE \
     "/alice/r/keys/$O" "${AS_ALICE[@]}"
 
-# --- methods ----------------------------------------------------------------------
+# --- methods -----------------------------------------------------------------
 NOTALLOWED="method not allowed"
 expect_refused method-put 405 "$NOTALLOWED" PUT /alice/r/config \
     "${AS_ALICE[@]}" --data-binary "@$T/obj/config"
@@ -203,7 +203,7 @@ expect_refused create-without-query $BADPATH \
     "POST to a repository needs ?create=true" POST /alice/r2/ "${AS_ALICE[@]}"
 expect_absent create-without-query-no-repo "$(srv_repo_dir alice r2)"
 
-# --- credentials ----------------------------------------------------------------
+# --- credentials -------------------------------------------------------------
 m_auth=$(metric 'cofferd_errors_total{kind="auth"}')
 nauth=0
 WRONG="wrong credentials"
@@ -256,7 +256,7 @@ bad_auth auth-revoked-basic "$WRONG" GET /alice/r/config -u "alice:$REVOKED"
 d_auth=$(($(metric 'cofferd_errors_total{kind="auth"}') - m_auth))
 expect_eq metrics-auth-count "$d_auth" "$nauth"
 
-# --- bodies: hash -----------------------------------------------------------------
+# --- bodies: hash ------------------------------------------------------------
 m_hash=$(metric 'cofferd_errors_total{kind="hash_mismatch"}')
 used=$(srv_used alice)
 MISMATCH="hash mismatch"
@@ -284,7 +284,7 @@ d_hash=$(($(metric 'cofferd_errors_total{kind="hash_mismatch"}') - m_hash))
 expect_eq metrics-hash-count "$d_hash" 10
 expect_eq hash-usage-unchanged "$(srv_used alice)" "$used"
 
-# --- bodies: size -------------------------------------------------------------------
+# --- bodies: size ------------------------------------------------------------
 TOOBIG="object too large"
 raw_file "$T/cl-big" "POST /alice/r/data/$B HTTP/1.1\r\nHost: t\r\n\
 Authorization: Basic $BASIC\r\nContent-Length: $((MiB + 1))\r\n\r\n"
@@ -339,9 +339,14 @@ raw_file "$T/cl-twice" "POST /alice/r/data/$F HTTP/1.1\r\nHost: t\r\n\
 Authorization: Basic $BASIC\r\nContent-Length: 5\r\nContent-Length: 40\r\n\r\n\
 abcdeGET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"
 before=$(srv_state)
+log_mark
 raw_req "$T/cl-twice" 5
-expect_eq cl-twice-refused "$RAW_STATUS" 400
+CLTWICE="conflicting Content-Length headers"
+expect_eq cl-twice-refused "$RAW_STATUS $RAW_BODY" "400 $CLTWICE"
 expect_eq cl-twice-one-answer "$(grep -ac '^HTTP/1' -- "$RAW_RESP")" 1
+expect_eq cl-twice-closed "$RAW_RC" 0
+expect_lt cl-twice-closed-at-once "$RAW_MS" 2000
+expect_log cl-twice-logged '.status == 400 and .error == $e' --arg e "$CLTWICE"
 expect_srv_unchanged cl-twice-unchanged "$before"
 # Whatever happened, the next checks start from the state before.
 if [ -e "$REPO/data/${F:0:2}/$F" ]; then
@@ -367,7 +372,7 @@ http_req DELETE "/alice/r/data/$F2" "${AS_ALICE[@]}"
 expect_usage size-usage alice
 used=$(srv_used alice)
 
-# --- bodies: truncated, and too slow ----------------------------------------------
+# --- bodies: truncated, and too slow -----------------------------------------
 raw_file "$T/trunc" "POST /alice/r/data/$O HTTP/1.1\r\nHost: t\r\n\
 Authorization: Basic $BASIC\r\nContent-Length: $((64 * KiB))\r\n\r\n"
 head -c $((32 * KiB)) -- "$T/obj/other" >> "$T/trunc"
@@ -400,7 +405,7 @@ expect_log slow-logged '.method == "POST" and .status == 0 and
 expect_srv_unchanged slow-unchanged "$before"
 expect_eq slow-usage "$(srv_used alice)" "$(srv_stored alice)"
 
-# --- malformed HTTP -------------------------------------------------------------------
+# --- malformed HTTP ----------------------------------------------------------
 # A request line with no space in it: libmicrohttpd closes the connection
 # without an answer; cofferd logs the connection.
 for l in GARBAGE GET; do
@@ -435,7 +440,8 @@ malformed http09 400 "GET /alice/r/config\r\n\r\n"
 malformed extra-token 400 \
     "GET /alice/r/config HTTP/1.1 x\r\nHost: t\r\nConnection: close\r\n\r\n"
 malformed header-no-colon 400 \
-    "GET /alice/r/config HTTP/1.1\r\nHost: t\r\nNoColon\r\nConnection: close\r\n\r\n"
+    "GET /alice/r/config HTTP/1.1\r\nHost: t\r\nNoColon\r\n\
+Connection: close\r\n\r\n"
 malformed version-9 505 "GET /alice/r/config HTTP/9.9\r\nHost: t\r\n\r\n"
 malformed version-2 505 "GET /alice/r/config HTTP/2.0\r\nHost: t\r\n\r\n"
 malformed lower-method 405 \
@@ -465,7 +471,7 @@ malformed big-header-ok 200 "GET /alice/r/config HTTP/1.1\r\nHost: t\r\n\
 X-Big: ${big:0:16000}\r\nAuthorization: Basic $BASIC\r\n\
 Connection: close\r\n\r\n"
 
-# --- the end: still serving, nothing changed -------------------------------------------
+# --- the end: still serving, nothing changed ---------------------------------
 http_req GET "/alice/r/data/$D" "${AS_ALICE[@]}"
 expect_http still-serving 200
 expect_same still-serving-bytes "$HTTP_BODY_FILE" "$T/obj/data"

@@ -12,6 +12,9 @@
 #     restores byte-exact.
 # If the backup finishes before it could be killed, the data doubles and
 # it runs again (up to twice).
+#
+# Then the same with SIGTERM, a graceful stop: uploads in flight finish,
+# the server exits 0, and restarted it carries the client's backup on.
 
 . "$(dirname -- "$0")/../srvlib.sh"
 
@@ -110,9 +113,8 @@ check backup-over-restart-id test -n "$id"
 expect_eq backup-over-restart-processed "$(grep '^{' -- "$T/backup.out" |
     tail -n 1 | jq -r '.total_bytes_processed')" "$total"
 # The client went on uploading to the new server.
-check uploads-after-restart grep -q \
-    '"method":"POST","route":"data","type":"data","repo":"alice/main","status":200' \
-    -- "$SRV_LOG"
+check uploads-after-restart grep -q '"method":"POST","route":"data",\
+"type":"data","repo":"alice/main","status":200' -- "$SRV_LOG"
 
 expect_eq after-restart-objects-named-by-hash "$(srv_bad_objects)" ""
 expect_eq after-restart-layout "$(COFFER_REPOSITORY=$REPO bad_repo_names)" ""
@@ -132,6 +134,43 @@ run_coffer backup --json "$SRC"
 expect_rc new-backup-rc 0
 S=$(json_last .snapshot_id)
 expect_lt new-backup-reused "$(json_last .data_added)" $((4 * MiB))
+
+# --- SIGTERM during a backup: a graceful stop --------------------------------
+# The server stops accepting, lets the uploads in flight finish (each one
+# is logged with status 200, none cut short), exits 0; restarted, it
+# serves the client's retries and the backup completes.
+grow 2
+timeout -k 10 "$SCENARIO_TIMEOUT" setsid -w "$COFFER_BIN" backup --json \
+    "$SRC" < /dev/null > "$T/backup2.out" 2> "$T/backup2.err" &
+pid=$!
+n0=$(data_files)
+start=$(now_ms)
+while kill -0 "$pid" 2> /dev/null && [ "$(data_files)" -lt $((n0 + 2)) ] &&
+    [ $(($(now_ms) - start)) -lt 60000 ]; do
+	sleep 0.05
+done
+if kill -0 "$pid" 2> /dev/null; then
+	pass term-mid-backup
+else
+	skip term-mid-backup "the backup ended before SIGTERM; stopping anyway"
+fi
+term_start=$(now_ms)
+srv_stop term-exit
+expect_lt term-exit-in-time $(($(now_ms) - term_start)) 30000
+check term-finishing-line grep -q \
+    '^cofferd: signal 15: finishing requests in flight' -- "$SRV_LOG"
+expect_eq term-nothing-cut-short "$(grep -c 'requests cut short' -- \
+    "$SRV_LOG")" 0
+expect_eq term-no-aborted-request "$(grep '^{' -- "$SRV_LOG" |
+    jq -c 'select(.status == 0 and .method != null)' | head -n 3)" ""
+expect_eq term-objects-named-by-hash "$(srv_bad_objects)" ""
+srv_start term-restart "$PORT" || summary
+wait "$pid"
+rc=$?
+sed 's/^/#   terminated backup stderr: /' -- "$T/backup2.err" | head -n 20
+expect_eq term-backup-rc "$rc" 0
+S=$(grep '^{' -- "$T/backup2.out" | tail -n 1 | jq -r '.snapshot_id // empty')
+check term-backup-id test -n "$S"
 
 run_coffer check --read-data
 expect_rc final-check-rc 0

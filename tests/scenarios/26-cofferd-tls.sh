@@ -79,7 +79,7 @@ expect_log plain-http-logged '.event == "connection" and
     .error == "closed without a request that could be parsed"'
 CURL_TLS_ARGS=(--cacert "$CERT")
 
-# --- restic --cacert -----------------------------------------------------------
+# --- restic --cacert ---------------------------------------------------------
 if command -v restic > /dev/null 2>&1; then
 	export RESTIC_PASSWORD='restic over tls'
 	SRC=$T/src
@@ -103,7 +103,7 @@ else
 	skip restic-tls "restic is not installed"
 fi
 
-# --- coffer ------------------------------------------------------------------------
+# --- coffer ------------------------------------------------------------------
 COFFER_REPOSITORY=$(srv_repo_url alice "$PW_A" main)
 export COFFER_REPOSITORY
 before=$(srv_state)
@@ -119,7 +119,7 @@ skip coffer-tls-trusted "coffer cannot be told to trust a private CA \
 
 srv_stop stop
 
-# --- bad TLS settings ---------------------------------------------------------------
+# --- bad TLS settings --------------------------------------------------------
 # bad_tls NAME MESSAGE ARGS...: `cofferd serve ARGS` exits 1 at once with
 # MESSAGE on stderr.
 bad_tls() {

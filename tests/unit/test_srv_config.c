@@ -30,7 +30,7 @@ test_defaults(void)
 	CHECK(c.connection_timeout == 60);
 	CHECK(c.max_header_bytes == 32 << 10);
 	CHECK(c.threads == 0 && srv_config_threads(&c) >= 2);
-	CHECK(c.thread_per_connection == 0);
+	CHECK(c.thread_per_connection == 1);
 	CHECK(c.metrics_auth == METRICS_LOOPBACK);
 	CHECK(strcmp(c.metrics_user, "metrics") == 0);
 	CHECK(c.shutdown_timeout == 30);
@@ -61,7 +61,7 @@ test_file(void)
 	    "connection_timeout = 2m\n"
 	    "shutdown_timeout = 10s\n"
 	    "threads = 8\n"
-	    "thread_per_connection = yes\n"
+	    "thread_per_connection = no\n"
 	    "metrics_auth = auth\n"
 	    "metrics_user = prom\n"
 	    "access_log = off\n"
@@ -77,7 +77,7 @@ test_file(void)
 	CHECK(c.connection_timeout == 120);
 	CHECK(c.shutdown_timeout == 10);
 	CHECK(c.threads == 8 && srv_config_threads(&c) == 8);
-	CHECK(c.thread_per_connection == 1);
+	CHECK(c.thread_per_connection == 0);
 	CHECK(c.metrics_auth == METRICS_AUTH);
 	CHECK(strcmp(c.metrics_user, "prom") == 0);
 	CHECK(c.access_log == 0 && c.recount_usage == 0);

@@ -1,0 +1,534 @@
+#!/bin/sh
+# bench/compare.sh: coffer against restic and borg on the same data, in the
+# same run.
+#
+#   sh bench/compare.sh [--quick] [--runs N] [--sets a,b,...] [--clean]
+#
+# Finds or installs (Debian packages, apt-get, as root) restic, borgbackup,
+# zstd, openssl and time; builds coffer and bench_pipeline with make; then,
+# for every data set, N times (default 3; --quick: 1 run and smaller sets),
+# for each tool in turn (the order rotates from run to run), with a new
+# repository and a new cache:
+#   first backup, unchanged re-backup, re-backup after a 1% change (1% of
+#   the files, or 1% of the bytes of files of 64 MiB or more; undone after
+#   the run), full restore, check reading all data, list snapshots;
+# or, for the versioned set, ten backups of ten successive versions of a
+# tree with about 3% of its files changed each time.  Each command is timed
+# with /usr/bin/time (wall, user + sys CPU, peak RSS) and followed by du -sb
+# of the repository.  Each run also times the bound `tar -cf - PATHS |
+# zstd -3 -T0` on the same bytes, and bench_pipeline once measures the
+# single-core chunk + HMAC + AES-GCM speed.
+#
+# Data sets (--sets, default all, in this order):
+#   usr        cp -a of /usr/share, /usr/include, /usr/bin (--quick:
+#              /usr/include and /usr/share/doc), copied so that the 1%
+#              change never touches /usr
+#   small      200,000 files of 1-16 KiB, half text, half random (--quick:
+#              20,000)
+#   big        2 files of 2 GiB, alternately 1 MiB of text and 1 MiB of
+#              random bytes (--quick: 2 x 256 MiB)
+#   random     4 files of 256 MiB of random bytes (--quick: 2 x 128 MiB)
+#   versioned  5,000 files of 1-64 KiB and 4 x 16 MiB mixed files, ten
+#              versions (--quick: 1,000 files and 2 x 4 MiB)
+#
+# Settings: restic defaults (repository version 2, compression auto); borg
+# init -e repokey-blake2 and create --compression zstd,3; coffer defaults.
+# Production key derivation for all three (COFFER_KDF_PARAMS is unset).
+# The page cache is warm (the data are read once before the first backup)
+# and never dropped.
+#
+# Everything lives under BENCH_DIR (default /var/tmp/coffer-bench): data/
+# (generated once from fixed seeds and kept for the next run; --clean
+# deletes it at the end), work/ (repositories, caches, restore target,
+# TMPDIR: deleted after every tool run and at exit), logs/ (the output of
+# every command), results.tsv (one line per timed command), report.md (the
+# tables, also printed, and copied to report-DATE.md).  Every command runs
+# in the foreground under `timeout` (BENCH_TIMEOUT seconds, default 7200),
+# so the script always stops by itself and leaves no process behind.
+
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/var/tmp/coffer-bench}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-7200}
+TOOLS="coffer restic borg"
+ALLSETS="usr small big random versioned"
+QUICK=0 RUNS="" SETS=$ALLSETS CLEAN=0
+PASS=coffer-bench-passphrase
+NVER=10
+
+usage() {
+	echo "usage: sh bench/compare.sh [--quick] [--runs N]" \
+	    "[--sets usr,small,big,random,versioned] [--clean]" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick)	QUICK=1 ;;
+	--runs)		[ $# -ge 2 ] || usage; RUNS=$2; shift ;;
+	--runs=*)	RUNS=${1#--runs=} ;;
+	--sets)		[ $# -ge 2 ] || usage; SETS=$(echo "$2" | tr , ' '); shift ;;
+	--sets=*)	SETS=$(echo "${1#--sets=}" | tr , ' ') ;;
+	--clean)	CLEAN=1 ;;
+	*)		usage ;;
+	esac
+	shift
+done
+[ -n "$RUNS" ] || RUNS=$(( QUICK ? 1 : 3 ))
+case $RUNS in ''|*[!0-9]*|0) usage ;; esac
+for s in $SETS; do
+	case " $ALLSETS " in *" $s "*) ;; *) echo "unknown set: $s" >&2; usage ;;
+	esac
+done
+
+. "$ROOT/bench/datasets.sh"
+
+D=$BENCH_DIR/data W=$BENCH_DIR/work L=$BENCH_DIR/logs
+RES=$BENCH_DIR/results.tsv
+REPORT=$BENCH_DIR/report.md
+POOL=$D/.pool
+ACTIVE_PLAN="" ACTIVE_MARK=""
+
+say() {
+	echo "compare: $*" >&2
+}
+
+die() {
+	say "$*"
+	exit 1
+}
+
+# cleanup: undo a 1% change still in place (or mark its data set for
+# regeneration), delete the work directory, and with --clean the data.
+cleanup() {
+	trap - EXIT INT TERM
+	if [ -n "$ACTIVE_PLAN" ]; then
+		say "undoing the 1% change"
+		ds_revert "$ACTIVE_PLAN" "$W/save" || rm -f "$ACTIVE_MARK"
+	fi
+	rm -rf "$W"
+	if [ "$CLEAN" = 1 ]; then
+		rm -rf "$D"
+	fi
+}
+
+# --- Tools --------------------------------------------------------------
+
+# need CMD PACKAGE: install PACKAGE if CMD is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	[ "$(id -u)" = 0 ] || die "$1 missing: apt-get install $2 (as root)"
+	say "installing $2"
+	if [ -z "${APT_UPDATED:-}" ]; then
+		apt-get update -q >/dev/null || die "apt-get update failed"
+		APT_UPDATED=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null ||
+	    die "apt-get install $2 failed"
+}
+
+setup_tools() {
+	need restic restic
+	need borg borgbackup
+	need zstd zstd
+	need openssl openssl
+	need make make
+	need tac coreutils
+	need /usr/bin/time time
+	say "building coffer (make)"
+	make -C "$ROOT" -j"$(nproc)" build/release/coffer \
+	    build/release/bench/bench_pipeline >"$L/make.log" 2>&1 ||
+	    die "make failed (see $L/make.log; sh scripts/install-deps.sh" \
+	    "installs the build dependencies)"
+	# Private copies: a rebuild in the tree during the run cannot
+	# change what is measured.
+	mkdir -p "$BENCH_DIR/bin" &&
+	    cp "$ROOT/build/release/coffer" \
+	    "$ROOT/build/release/bench/bench_pipeline" "$BENCH_DIR/bin/" ||
+	    die "cannot copy the binaries"
+	COFFER=$BENCH_DIR/bin/coffer
+}
+
+# Same passphrase for all three, caches and temporary files in the work
+# directory, no stray repository settings, production KDF.
+setup_env() {
+	unset COFFER_KDF_PARAMS COFFER_REPOSITORY RESTIC_REPOSITORY BORG_REPO \
+	    RESTIC_PASSWORD_FILE COFFER_PASSWORD_FILE BORG_PASSCOMMAND \
+	    RESTIC_COMPRESSION GOMAXPROCS || true
+	export COFFER_PASSWORD=$PASS RESTIC_PASSWORD=$PASS
+	export BORG_PASSPHRASE=$PASS
+	export COFFER_CACHE_DIR=$W/cache-coffer
+	export RESTIC_CACHE_DIR=$W/cache-restic
+	export BORG_BASE_DIR=$W/borg-base BORG_CACHE_DIR=$W/cache-borg
+	export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+	export TMPDIR=$W/tmp
+}
+
+# --- Measuring -----------------------------------------------------------
+
+# measure OP CMD...: run CMD under /usr/bin/time and timeout, output to
+# the log, and add a line to the results (repository size after it).
+measure() {
+	_op=$1
+	shift
+	echo "== $TOOL $_op: $*" >>"$LOG"
+	/usr/bin/time -f '%e %U %S %M' -o "$W/time.out" \
+	    timeout --foreground -k 30 "$BENCH_TIMEOUT" "$@" >>"$LOG" 2>&1
+	_rc=$?
+	set -- $(tail -n 1 "$W/time.out" 2>/dev/null)
+	[ $# -eq 4 ] || set -- 0 0 0 0
+	_repo=0
+	[ -e "$REPO" ] && _repo=$(du -sb "$REPO" | cut -f1)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$SET" "$TOOL" \
+	    "$RUN" "$_op" "$1" "$2" "$3" "$4" "$_repo" "$_rc" >>"$RES"
+	LC_ALL=C awk -v t="$TOOL" -v o="$_op" -v w="$1" \
+	    -v u="$2" -v s="$3" -v m="$4" -v r="$_repo" -v rc="$_rc" \
+	    'BEGIN { printf "compare:   %-7s %-8s %8.2f s  cpu %8.2f s  " \
+	    "%5.0f MiB  repo %9.1f MB%s\n", t, o, w, u + s, m / 1024,
+	    r / 1e6, rc != 0 ? "  EXIT " rc : "" }' >&2
+	[ "$_rc" = 0 ] || say "$TOOL $_op exited $_rc (see $LOG)"
+}
+
+t_init() {
+	case $TOOL in
+	coffer)	"$COFFER" -q -r "$REPO" init ;;
+	restic)	restic -q -r "$REPO" init ;;
+	borg)	borg init -e repokey-blake2 "$REPO" ;;
+	esac >>"$LOG" 2>&1
+}
+
+# t_backup N PATH...: the Nth backup of PATHs.
+t_backup() {
+	_n=$1
+	shift
+	case $TOOL in
+	coffer)	measure "$OP" "$COFFER" -r "$REPO" --json backup "$@" ;;
+	restic)	measure "$OP" restic -q -r "$REPO" backup "$@" ;;
+	borg)	measure "$OP" borg create --compression zstd,3 \
+		    "$REPO::a$_n" "$@" ;;
+	esac
+}
+
+# t_restore N: restore the Nth (latest) backup into $W/restore.
+t_restore() {
+	rm -rf "$W/restore" && mkdir -p "$W/restore"
+	case $TOOL in
+	coffer)	measure restore "$COFFER" -r "$REPO" restore latest \
+		    --target "$W/restore" ;;
+	restic)	measure restore restic -q -r "$REPO" restore latest \
+		    --target "$W/restore" ;;
+	borg)	measure restore sh -c 'cd "$1" && exec borg extract "$2"' \
+		    sh "$W/restore" "$REPO::a$1" ;;
+	esac
+	rm -rf "$W/restore"
+}
+
+t_check() {
+	case $TOOL in
+	coffer)	measure check "$COFFER" -r "$REPO" check --read-data ;;
+	restic)	measure check restic -q -r "$REPO" check --read-data ;;
+	borg)	measure check borg check --verify-data "$REPO" ;;
+	esac
+}
+
+t_list() {
+	case $TOOL in
+	coffer)	measure list "$COFFER" -r "$REPO" snapshots ;;
+	restic)	measure list restic -q -r "$REPO" snapshots ;;
+	borg)	measure list borg list "$REPO" ;;
+	esac
+}
+
+# warm PATH...: read every byte once, into the page cache.  (GNU tar
+# skips reading file data when writing to /dev/null, hence the pipe.)
+warm() {
+	tar -cPf - "$@" 2>/dev/null | cat >/dev/null
+}
+
+# fresh: an empty work directory for one tool run.
+fresh() {
+	rm -rf "$W" && mkdir -p "$W/tmp" "$BORG_BASE_DIR" ||
+	    die "cannot create $W"
+	REPO=$W/repo-$TOOL
+}
+
+# run_tool: the six operations of one tool on $PATHS.
+run_tool() {
+	fresh
+	t_init || say "$TOOL init failed (see $LOG)"
+	warm $PATHS
+	OP=backup1; t_backup 1 $PATHS
+	OP=backup2; t_backup 2 $PATHS
+	mkdir -p "$W/save"
+	ds_plan one 0 0 $PATHS >"$W/plan" || die "cannot plan the change"
+	ACTIVE_PLAN=$W/plan
+	ds_apply "$W/plan" "$POOL" "$W/save" || die "cannot change the data"
+	OP=backup3; t_backup 3 $PATHS
+	t_restore 3
+	t_check
+	t_list
+	ds_revert "$W/plan" "$W/save" || die "cannot undo the change"
+	ACTIVE_PLAN=""
+	rm -rf "$W"
+}
+
+# run_tool_versioned: ten backups of a copy of the tree, changed between
+# backups (version v: ds_plan ver v, and 20 new files in new-vV).
+run_tool_versioned() {
+	fresh
+	t_init || say "$TOOL init failed (see $LOG)"
+	cp -a "$DATA" "$W/tree" || die "cannot copy $DATA"
+	warm "$W/tree"
+	_v=1
+	while [ "$_v" -le "$NVER" ]; do
+		if [ "$_v" -gt 1 ]; then
+			ds_plan ver "$_v" "$(( _v << 22 ))" "$W/tree" \
+			    >"$W/plan" &&
+			    ds_apply "$W/plan" "$POOL" &&
+			    mkdir "$W/tree/new-v$_v" &&
+			    ds_tree "$W/tree/new-v$_v" 1 20 64 "$(( 1000 + _v ))" ||
+			    die "cannot make version $_v"
+		fi
+		OP=v$_v; t_backup "$_v" "$W/tree"
+		_v=$(( _v + 1 ))
+	done
+	rm -rf "$W"
+}
+
+# bound: tar | zstd -3 -T0 on the same bytes (output size as repo size).
+bound() {
+	TOOL=bound REPO=$W/bound.out
+	mkdir -p "$W"
+	measure tarzstd sh -c 'tar -cPf - "$@" | zstd -3 -T0 -q -c > "$0"' \
+	    "$REPO" $PATHS
+	rm -f "$REPO"
+}
+
+# --- Data sets -------------------------------------------------------------
+
+# set_config SET SCALE: DATA (directory), PATHS (what is backed up), EST
+# (estimated bytes), GENX (extra bytes while generating) and DESC for SET
+# at SCALE (full or quick).
+set_config() {
+	_s=$1 SCALE=$2 SRC="" NDIRS="" NPER="" NBIG="" MIB=""
+	DATA=$D/$_s-$SCALE GENX=0
+	case $_s-$SCALE in
+	usr-full)	SRC="/usr/share /usr/include /usr/bin" ;;
+	usr-quick)	SRC="/usr/include /usr/share/doc" ;;
+	esac
+	case $_s-$SCALE in
+	usr-*)
+		PATHS="" EST=0
+		for _p in $SRC; do
+			PATHS="$PATHS $DATA/$(echo "${_p#/usr/}" | tr / -)"
+			EST=$(( EST + $(du -sb "$_p" | cut -f1) ))
+		done
+		DESC="copy of $(echo $SRC | sed 's/ /, /g')" ;;
+	small-full)	NDIRS=200 NPER=1000 ;;
+	small-quick)	NDIRS=20 NPER=1000 ;;
+	big-full)	NBIG=2 MIB=2048 ;;
+	big-quick)	NBIG=2 MIB=256 ;;
+	random-full)	NBIG=4 MIB=256 ;;
+	random-quick)	NBIG=2 MIB=128 ;;
+	versioned-full)	NDIRS=50 NPER=100 NBIG=4 MIB=16 ;;
+	versioned-quick) NDIRS=10 NPER=100 NBIG=2 MIB=4 ;;
+	esac
+	case $_s in
+	small)
+		PATHS=$DATA EST=$(( NDIRS * NPER * 8704 ))
+		DESC="$(( NDIRS * NPER )) files of 1-16 KiB, half text, half random" ;;
+	big)
+		PATHS=$DATA EST=$(( NBIG * MIB << 20 )) GENX=$(( MIB << 20 ))
+		DESC="$NBIG files of $MIB MiB, alternately 1 MiB text, 1 MiB random" ;;
+	random)
+		PATHS=$DATA EST=$(( NBIG * MIB << 20 ))
+		DESC="$NBIG files of $MIB MiB of random bytes" ;;
+	versioned)
+		PATHS=$DATA
+		EST=$(( NDIRS * NPER * 33280 + (NBIG * MIB << 20) ))
+		DESC="$(( NDIRS * NPER )) files of 1-64 KiB (half text, half random) and $NBIG x $MIB MiB mixed files; $NVER versions, ~3% of files changed and 20 added per version" ;;
+	esac
+	PATHS=${PATHS# }
+	PARAMS="$_s $SCALE ${SRC:-} ${NDIRS:-} ${NPER:-} ${NBIG:-} ${MIB:-} v1"
+	MARK=$D/.$_s-$SCALE.done
+}
+
+generate() {
+	case $SET in
+	usr)
+		mkdir -p "$DATA" || return 1
+		for _p in $SRC; do
+			cp -a "$_p" "$DATA/$(echo "${_p#/usr/}" | tr / -)" ||
+			    return 1
+		done ;;
+	small)
+		ds_tree "$DATA" "$NDIRS" "$NPER" 16 1 ;;
+	big|random)
+		mkdir -p "$DATA" || return 1
+		_g=1
+		while [ "$_g" -le "$NBIG" ]; do
+			if [ "$SET" = big ]; then
+				ds_mixed "$DATA/big$_g" "$MIB" "$(( 200 + _g ))"
+			else
+				ds_random "$(( 300 + _g ))" "$(( MIB << 20 ))" \
+				    >"$DATA/random$_g"
+			fi || return 1
+			_g=$(( _g + 1 ))
+		done ;;
+	versioned)
+		ds_tree "$DATA" "$NDIRS" "$NPER" 64 4 &&
+		    mkdir -p "$DATA/big" || return 1
+		_g=1
+		while [ "$_g" -le "$NBIG" ]; do
+			ds_mixed "$DATA/big/mixed$_g" "$MIB" "$(( 400 + _g ))" ||
+			    return 1
+			_g=$(( _g + 1 ))
+		done ;;
+	esac
+}
+
+free_bytes() {
+	df -Pk "$BENCH_DIR" | awk 'NR == 2 { printf "%d", $4 * 1024 }'
+}
+
+gb() {
+	awk -v b="$1" 'BEGIN { printf "%.1f GB", b / 1e9 }'
+}
+
+# prepare SET: choose the scale the disk allows, generate the data if
+# needed, and set FILES and BYTES.  Returns 1 if the set must be skipped.
+prepare() {
+	SET=$1 NOTE=""
+	set_config "$SET" "$( [ "$QUICK" = 1 ] && echo quick || echo full )"
+	while :; do
+		_need=$(( EST * 23 / 10 + (1 << 30) ))
+		grep -qxF "$PARAMS" "$MARK" 2>/dev/null ||
+		    _need=$(( _need + EST + GENX ))
+		_free=$(free_bytes)
+		[ "$_free" -ge "$_need" ] && break
+		if [ "$SCALE" = full ]; then
+			NOTE="only $(gb "$_free") free, $(gb "$_need") needed: scaled down to the --quick size"
+			say "$SET: $NOTE"
+			set_config "$SET" quick
+			continue
+		fi
+		say "$SET: only $(gb "$_free") free, $(gb "$_need") needed: skipped"
+		return 1
+	done
+	if ! grep -qxF "$PARAMS" "$MARK" 2>/dev/null; then
+		say "$SET: generating $DESC in $DATA"
+		rm -rf "$DATA" "$MARK"
+		generate || die "$SET: generating the data failed"
+		echo "$PARAMS" >"$MARK"
+	fi
+	FILES=$(find $PATHS -type f | wc -l)
+	BYTES=$(find $PATHS -type f -printf '%s\n' |
+	    awk '{ s += $1 } END { printf "%d", s }')
+	say "$SET: $FILES files, $(gb "$BYTES") ($SCALE size)"
+}
+
+# --- Main ------------------------------------------------------------------
+
+# rotate: the tools in the order of run RUN (rotated by one each run).
+rotate() {
+	set -- $TOOLS
+	case $(( (RUN - 1) % 3 )) in
+	0)	echo "$1 $2 $3" ;;
+	1)	echo "$2 $3 $1" ;;
+	2)	echo "$3 $1 $2" ;;
+	esac
+}
+
+run_set() {
+	ACTIVE_MARK=$MARK
+	warm $PATHS
+	echo "- $SET: start $(uptime)" >>"$BENCH_DIR/load.txt"
+	RUN=1
+	while [ "$RUN" -le "$RUNS" ]; do
+		say "$SET: run $RUN of $RUNS"
+		LOG=$L/$SET-bound-r$RUN.log
+		[ "$SET" = versioned ] || bound
+		for TOOL in $(rotate); do
+			LOG=$L/$SET-$TOOL-r$RUN.log
+			: >"$LOG"
+			if [ "$SET" = versioned ]; then
+				run_tool_versioned
+			else
+				run_tool
+			fi
+		done
+		RUN=$(( RUN + 1 ))
+	done
+	echo "- $SET: end $(uptime)" >>"$BENCH_DIR/load.txt"
+}
+
+# report_head: what was run, where, on what.
+report_head() {
+	echo "# coffer vs restic vs borg"
+	echo
+	echo "Command: \`sh bench/compare.sh $ARGS\`, $RUNS run(s) per tool" \
+	    "and data set, medians; started $START, took $(( $(date +%s) - T0 )) s."
+	echo
+	echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo |
+	    cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem/ { print $2 }') GiB RAM, $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
+	echo "- coffer $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)'); $(restic version | cut -d' ' -f1-2); $(borg --version); $(zstd -V | sed -n "s/.* v\([0-9.]*\),.*/zstd \1/p")"
+	echo "- restic: defaults (repository v2, compression auto); borg:" \
+	    "init -e repokey-blake2, create --compression zstd,3; coffer:" \
+	    "defaults (zstd 3); production KDF for all three"
+	echo "- bench_pipeline (one core): $(grep -E '^(chunk|mac|seal|all) ' \
+	    "$L/pipeline.log" | awk '{ printf "%s%s %s GB/s", (NR > 1 ? ", " : ""), $1, $3 }')"
+	echo "- load (uptime) per data set:"
+	sed 's/^/  /' "$BENCH_DIR/load.txt"
+	echo
+}
+
+main() {
+	T0=$(date +%s) START=$(date -u '+%Y-%m-%d %H:%M UTC')
+	ARGS=$( [ "$QUICK" = 1 ] && printf -- '--quick ' ; printf -- '--runs %s --sets %s' "$RUNS" "$(echo $SETS | tr ' ' ,)")
+	mkdir -p "$BENCH_DIR" "$D" "$L" || die "cannot create $BENCH_DIR"
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	setup_tools
+	setup_env
+	rm -rf "$W"
+	: >"$RES"
+	: >"$BENCH_DIR/load.txt"
+	rm -f "$BENCH_DIR"/report-sets.md
+	if [ ! -s "$POOL" ]; then
+		ds_random 7 $(( 64 << 20 )) >"$POOL" || die "cannot write $POOL"
+	fi
+	say "bench_pipeline (single-core chunk + HMAC + AES-GCM)"
+	"$BENCH_DIR/bin/bench_pipeline" "$( [ "$QUICK" = 1 ] && echo 256 ||
+	    echo 1024)" 3 >"$L/pipeline.log" 2>&1 ||
+	    say "bench_pipeline failed (see $L/pipeline.log)"
+	RATE=$(awk '$1 == "all" { print $3 }' "$L/pipeline.log")
+	for SET in $SETS; do
+		if ! prepare "$SET"; then
+			printf '## %s: skipped (not enough disk space)\n\n' \
+			    "$SET" >>"$BENCH_DIR/report-sets.md"
+			continue
+		fi
+		run_set
+		{
+			printf '## %s: %s\n\n' "$SET" "$DESC"
+			printf '%s files, %s bytes (%s); %s size.' "$FILES" \
+			    "$BYTES" "$(gb "$BYTES")" "$SCALE"
+			[ -z "$NOTE" ] || printf ' %s.' "$NOTE"
+			printf '\n\n'
+			LC_ALL=C awk -v set="$SET" -v bytes="$BYTES" \
+			    -v rate="${RATE:-0}" -v ncpu="$(nproc)" \
+			    -f "$ROOT/bench/report.awk" "$RES"
+			echo
+		} >>"$BENCH_DIR/report-sets.md"
+	done
+	{ report_head; cat "$BENCH_DIR/report-sets.md"; } >"$REPORT"
+	rm -f "$BENCH_DIR/report-sets.md"
+	cp "$REPORT" "$BENCH_DIR/report-$(date -u +%Y%m%d-%H%M%S).md"
+	cat "$REPORT"
+	say "report in $REPORT; logs in $L;" \
+	    "took $(( $(date +%s) - T0 )) s"
+}
+
+main
