@@ -22,6 +22,7 @@
 
 #include "srv_admin.h"
 #include "srv_db.h"
+#include "srv_userdata.h"
 
 #define PW_MAX		1024
 #define MAXPOS		3
@@ -30,11 +31,17 @@
 #define O_JSON		1
 #define O_PERM		2
 #define O_LABEL		4
+#define O_DELETE	8	/* --delete-data */
+#define O_TO		16	/* --to DIR */
+#define O_REASON	32	/* --reason TEXT */
 
 struct args {
 	const char *data;
 	const char *perm;
 	const char *label;
+	const char *to;
+	const char *reason;
+	int delete_data;
 	int json;
 	int seen;			/* O_* given */
 	const char *pos[MAXPOS];
@@ -265,13 +272,71 @@ user_passwd_main(struct srv_db *db, struct args *a)
 	return (0);
 }
 
+/*
+ * Removing an account that still has repositories would leave them on disk
+ * for whoever is given the name next: refuse, unless --delete-data says to
+ * delete them too (recorded in the audit row).
+ */
 static int
 user_remove_main(struct srv_db *db, struct args *a)
 {
+	int has = srv_userdata_exists(a->data, a->pos[0]);
 
+	if (has && !a->delete_data) {
+		warn0("user %s still has repositories in %s/repos/%s: export "
+		    "them first if they must be kept, then run again with "
+		    "--delete-data", a->pos[0], a->data, a->pos[0]);
+		return (1);
+	}
 	if (srv_user_remove(db, a->pos[0], a->actor) != 0)
 		return (1);
-	printf("removed user %s and its tokens\n", a->pos[0]);
+	if (has) {
+		if (srv_userdata_delete(a->data, a->pos[0]) != 0 ||
+		    srv_audit(db, a->pos[0], "data.delete", "all repositories "
+		    "deleted with the account", a->actor) != 0)
+			return (1);
+		printf("removed user %s, its tokens and its repositories\n",
+		    a->pos[0]);
+	} else
+		printf("removed user %s and its tokens\n", a->pos[0]);
+	return (0);
+}
+
+/*
+ * An export for a legal request: a copy of the account's ciphertext, and an
+ * audit row the user's clients will see through the transparency log.
+ */
+static int
+user_export_main(struct srv_db *db, struct args *a)
+{
+	struct srv_user_info ui;
+	char detail[256];
+	uint64_t files, bytes;
+	int rc;
+
+	if ((rc = srv_user_get(db, a->pos[0], &ui)) != 0) {
+		if (rc == 1)
+			warn0("no user %s", a->pos[0]);
+		return (1);
+	}
+	if (a->to == NULL) {
+		warn0("user export needs --to DIR (a new directory)");
+		return (1);
+	}
+	snprintf(detail, sizeof(detail), "reason: %.200s",
+	    a->reason != NULL ? a->reason : "(none given)");
+	/* Audit first: an export that is not recorded must not happen. */
+	if (srv_audit(db, a->pos[0], "data.export", detail, a->actor) != 0)
+		return (1);
+	if (srv_userdata_export(a->data, a->pos[0], a->to, &files, &bytes)) {
+		warn0("export of %s to %s failed (partial copy left there)",
+		    a->pos[0], a->to);
+		return (1);
+	}
+	printf("exported %llu files (%llu bytes) of %s to %s: ciphertext "
+	    "only; the export is in the audit log\n",
+	    (unsigned long long)files, (unsigned long long)bytes, a->pos[0],
+	    a->to);
 	return (0);
 }
 
@@ -446,7 +511,10 @@ audit_main(struct srv_db *db, struct args *a)
 
 static const struct verb verbs[] = {
 	{ "user", "add", 1, 1, 0, user_add_main, "user add NAME" },
-	{ "user", "remove", 1, 1, 0, user_remove_main, "user remove NAME" },
+	{ "user", "remove", 1, 1, O_DELETE, user_remove_main,
+	    "user remove NAME [--delete-data]" },
+	{ "user", "export", 1, 1, O_TO | O_REASON, user_export_main,
+	    "user export NAME --to DIR [--reason TEXT]" },
 	{ "user", "passwd", 1, 1, 0, user_passwd_main, "user passwd NAME" },
 	{ "user", "list", 0, 0, O_JSON, user_list_main,
 	    "user list [--json]" },
@@ -515,6 +583,16 @@ parse_args(int argc, char **argv, int first, struct args *a)
 		} else if (optval(argc, argv, &i, "--label", &val)) {
 			a->label = val;
 			a->seen |= O_LABEL;
+		} else if (optval(argc, argv, &i, "--to", &val)) {
+			a->to = val;
+			a->seen |= O_TO;
+		} else if (optval(argc, argv, &i, "--reason", &val)) {
+			a->reason = val;
+			a->seen |= O_REASON;
+		} else if (strcmp(argv[i], "--delete-data") == 0) {
+			a->delete_data = 1;
+			a->seen |= O_DELETE;
+			continue;
 		} else if (strcmp(argv[i], "--json") == 0) {
 			a->json = 1;
 			a->seen |= O_JSON;

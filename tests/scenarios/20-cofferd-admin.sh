@@ -249,4 +249,32 @@ done
 expect_eq no-secret-in-data "$leaks" ""
 check id-is-in-data grep -rqF -e "$ID2" -- "$D"
 
+# --- export and removal of an account with data ---------------------------
+COFFERD_PASSWORD=carolpw cofferd user add carol --data "$D"
+expect_rc carol-add-rc 0
+mkdir -p "$D/repos/carol/r1/keys"
+printf 'ciphertext' > "$D/repos/carol/r1/keys/k1"
+refused export-no-to "needs --to DIR" user export carol --data "$D"
+cofferd user export carol --to "$T/export" --reason "court order 42" \
+    --data "$D"
+expect_rc export-rc 0
+expect_out export-says "exported 1 files (10 bytes) of carol"
+expect_same export-copy "$D/repos/carol/r1/keys/k1" "$T/export/r1/keys/k1"
+refused export-exists "mkdir" user export carol --to "$T/export" --data "$D"
+refused remove-with-data "still has repositories" user remove carol \
+    --data "$D"
+check remove-with-data-kept test -f "$D/repos/carol/r1/keys/k1"
+list_users
+expect_eq remove-with-data-user-kept "$(tr ' ' '\n' <<< "$USERS" |
+    grep -c '^carol$')" 1
+cofferd user remove carol --delete-data --data "$D"
+expect_rc remove-delete-data-rc 0
+check remove-delete-data-gone test ! -e "$D/repos/carol"
+cofferd audit carol --data "$D" --json
+expect_eq audit-carol "$(jq -r '[.[].action] | join(" ")' <<< "$OUT")" \
+    "user.add data.export data.export user.remove data.delete"
+expect_eq audit-carol-reason "$(jq -r \
+    '[.[] | select(.action == "data.export")][0].detail' <<< "$OUT")" \
+    "reason: court order 42"
+
 summary
