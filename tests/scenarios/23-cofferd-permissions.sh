@@ -150,7 +150,7 @@ http_req GET /bob/r/data/ -u bob:bob-new-pw
 expect_http bob-new-password 200 "[]"
 http_req GET /bob/r/data/ -H "Authorization: Bearer $TB"
 expect_http bob-token-after-passwd 200 "[]"
-srv_admin bob-remove user remove bob
+srv_admin bob-remove user remove bob --delete-data
 expect_refused bob-removed-password 401 "wrong credentials" GET \
     /bob/r/data/ -u bob:bob-new-pw
 expect_refused bob-removed-token 401 "wrong credentials" GET /bob/r/data/ \
