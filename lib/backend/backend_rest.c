@@ -26,6 +26,7 @@ struct rest {
 	char *base;		/* http(s)://host:port/path/ (no credentials) */
 	char *userpwd;		/* "user:secret" or NULL */
 	char *shown;		/* base for messages */
+	char *cacert;		/* COFFER_CACERT: a CA bundle to trust */
 	int retries;
 	pthread_key_t key;	/* per-thread CURL handle */
 };
@@ -193,6 +194,8 @@ request(struct rest *r, const char *method, const char *url,
 		/* A stalled transfer (under 1 KiB/s for 60 s) is dropped. */
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+		if (r->cacert != NULL)
+			curl_easy_setopt(h, CURLOPT_CAINFO, r->cacert);
 		if (r->userpwd != NULL) {
 			curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 			curl_easy_setopt(h, CURLOPT_USERPWD, r->userpwd);
@@ -466,6 +469,7 @@ rest_free(void *cookie)
 	}
 	free(r->base);
 	free(r->shown);
+	free(r->cacert);
 	free(r);
 }
 
@@ -524,6 +528,12 @@ backend_rest_open(const char *url)
 		return (NULL);
 	}
 	r->retries = (e != NULL) ? atoi(e) : 6;
+	if ((e = getenv("COFFER_CACERT")) != NULL && e[0] != '\0' &&
+	    (r->cacert = strdup(e)) == NULL) {
+		free(r);
+		free(b);
+		return (NULL);
+	}
 	if (r->retries < 0 || r->retries > 20)
 		r->retries = 6;
 	if (parse_url(r, url) || pthread_key_create(&r->key, handle_free) ||
@@ -531,6 +541,7 @@ backend_rest_open(const char *url)
 		free(r->base);
 		free(r->userpwd);
 		free(r->shown);
+		free(r->cacert);
 		free(r);
 		free(b);
 		return (NULL);
