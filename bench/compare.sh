@@ -13,9 +13,11 @@
 #   the files, or 1% of the bytes of files of 64 MiB or more; undone after
 #   the run), full restore, check reading all data, list snapshots;
 # or, for the versioned set, ten backups of ten successive versions of a
-# tree with about 3% of its files changed each time.  Each command is timed
-# with /usr/bin/time (wall, user + sys CPU, peak RSS) and followed by du -sb
-# of the repository.  Each run also times the bound `tar -cf - PATHS |
+# tree with about 3% of its files changed each time.  Each command starts
+# after a sync (no write-back of the previous one is left to it), is timed
+# with /usr/bin/time (wall, user + sys CPU, peak RSS) and is followed by
+# du -sb of the repository; restores are counted (files, bytes) against
+# the data set.  Each run also times the bound `tar -cf - PATHS |
 # zstd -3 -T0` on the same bytes, and bench_pipeline once measures the
 # single-core chunk + HMAC + AES-GCM speed.
 #
@@ -173,6 +175,7 @@ measure() {
 	_op=$1
 	shift
 	echo "== $TOOL $_op: $*" >>"$LOG"
+	sync
 	/usr/bin/time -f '%e %U %S %M' -o "$W/time.out" \
 	    timeout --foreground -k 30 "$BENCH_TIMEOUT" "$@" >>"$LOG" 2>&1
 	_rc=$?
@@ -210,7 +213,9 @@ t_backup() {
 	esac
 }
 
-# t_restore N: restore the Nth (latest) backup into $W/restore.
+# t_restore N: restore the Nth (latest) backup into $W/restore, and check
+# that as many files and bytes came back as the data set has (a warning
+# in the report if not).
 t_restore() {
 	rm -rf "$W/restore" && mkdir -p "$W/restore"
 	case $TOOL in
@@ -221,6 +226,14 @@ t_restore() {
 	borg)	measure restore sh -c 'cd "$1" && exec borg extract "$2"' \
 		    sh "$W/restore" "$REPO::a$1" ;;
 	esac
+	_got="$(find "$W/restore" -type f | wc -l) files, $(find \
+	    "$W/restore" -type f -printf '%s\n' | awk '{ s += $1 }
+	    END { printf "%d", s }') bytes"
+	if [ "$_got" != "$FILES files, $BYTES bytes" ]; then
+		echo "- $SET run $RUN: $TOOL restored $_got; the data set" \
+		    "has $FILES files, $BYTES bytes" >>"$BENCH_DIR/warnings.txt"
+		say "WARNING: $TOOL restored $_got, not $FILES files, $BYTES bytes"
+	fi
 	rm -rf "$W/restore"
 }
 
@@ -246,10 +259,18 @@ warm() {
 	tar -cPf - "$@" 2>/dev/null | cat >/dev/null
 }
 
-# fresh: an empty work directory for one tool run.
+# fresh: an empty work directory for one tool run.  It is marked as the top
+# of a directory hierarchy (chattr +T) so that ext4 spreads its
+# subdirectories, the restore target among them, over block groups with
+# many free inodes: on ext4 without a journal, creating files in a group
+# where many inodes were deleted in the last minutes (by this script or
+# anyone else) scans every such inode (recently_deleted() in
+# fs/ext4/ialloc.c) and made restores of small files up to 9 times slower,
+# whichever the tool.
 fresh() {
-	rm -rf "$W" && mkdir -p "$W/tmp" "$BORG_BASE_DIR" ||
-	    die "cannot create $W"
+	rm -rf "$W" && mkdir -p "$W" || die "cannot create $W"
+	chattr +T "$W" 2>/dev/null || true
+	mkdir -p "$W/tmp" "$BORG_BASE_DIR" || die "cannot create $W"
 	REPO=$W/repo-$TOOL
 }
 
@@ -495,6 +516,7 @@ main() {
 	rm -rf "$W"
 	: >"$RES"
 	: >"$BENCH_DIR/load.txt"
+	: >"$BENCH_DIR/warnings.txt"
 	rm -f "$BENCH_DIR"/report-sets.md
 	if [ ! -s "$POOL" ]; then
 		ds_random 7 $(( 64 << 20 )) >"$POOL" || die "cannot write $POOL"
@@ -523,7 +545,16 @@ main() {
 			echo
 		} >>"$BENCH_DIR/report-sets.md"
 	done
-	{ report_head; cat "$BENCH_DIR/report-sets.md"; } >"$REPORT"
+	{
+		report_head
+		if [ -s "$BENCH_DIR/warnings.txt" ]; then
+			echo "Warnings:"
+			echo
+			cat "$BENCH_DIR/warnings.txt"
+			echo
+		fi
+		cat "$BENCH_DIR/report-sets.md"
+	} >"$REPORT"
 	rm -f "$BENCH_DIR/report-sets.md"
 	cp "$REPORT" "$BENCH_DIR/report-$(date -u +%Y%m%d-%H%M%S).md"
 	cat "$REPORT"

@@ -6,10 +6,15 @@
 # For each object size (64 KiB, 4 MiB) and each server, RUNS times
 # (default 3): start the server on 127.0.0.1 with a fresh data directory
 # under $TMPDIR, run BUILD_DIR/bench/server_load with CLIENTS clients
-# (default 64) for SECS seconds (default 20), read the server's peak RSS
-# (VmHWM in /proc/PID/status; for nginx the sum over its master and
-# workers), stop it and delete its data.  Then print a Markdown table of
-# the medians over the runs (each column's median on its own).
+# (default 64) for SECS seconds (default 20) while sampling the server's
+# RSS every 0.2 s (VmRSS in /proc/PID/status; for nginx the sum over its
+# master and workers), read its peak RSS since it started (VmHWM), stop
+# it and delete its data.  Then print a Markdown table of the medians
+# over the runs (each column's median on its own).  cofferd's peak
+# includes the 64 MiB of the one Argon2id check of the bench account's
+# password (at the first request; cached afterwards), which is freed
+# before the load starts: "RSS under load" is the largest sample taken
+# during the load.
 #
 #   cofferd: `cofferd serve` as shipped (access log on, to a file; fsync
 #     of every object and its directory; SHA-256 of every upload checked
@@ -52,15 +57,35 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# hwm_kib PID...: the sum of the processes' VmHWM, in KiB.
-hwm_kib() {
-	local p s=0 v
+# status_kib FIELD PID...: the sum of a /proc/PID/status field (VmHWM,
+# VmRSS) over the processes, in KiB.
+status_kib() {
+	local f=$1 p s=0 v
+	shift
 	for p in "$@"; do
-		v=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$p/status" \
+		v=$(awk -v f="$f:" '$1 == f { print $2 }' "/proc/$p/status" \
 		    2> /dev/null)
 		s=$((s + ${v:-0}))
 	done
 	echo "$s"
+}
+hwm_kib() {
+	status_kib VmHWM "$@"
+}
+
+# sample_rss FILE PID: every 0.2 s while it runs, write the largest VmRSS
+# seen so far of PID and its children to FILE (in KiB).
+sample_rss() {
+	local max=0 v
+	while kill -0 "$2" 2> /dev/null; do
+		# shellcheck disable=SC2046  # one argument per child
+		v=$(status_kib VmRSS "$2" $(pgrep -P "$2"))
+		if [ "$v" -gt "$max" ]; then
+			max=$v
+			echo "$max" > "$1"
+		fi
+		sleep 0.2
+	done
 }
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on (now).
@@ -86,27 +111,34 @@ wait_for() {
 	return 1
 }
 
-# run_load NAME SIZE RUN ARGS...: one run of the load generator; sets RES
-# to "rps mbps up_p50 up_p99 up_max list_p99 errors".
+# run_load NAME SIZE RUN ARGS...: one run of the load generator, with the
+# server's RSS sampled meanwhile; sets RES to "rps mbps up_p50 up_p99
+# up_max list_p99 errors rss_kib".
 run_load() {
-	local name=$1 size=$2 run=$3 out res
+	local name=$1 size=$2 run=$3 out res sampler
 	shift 3
 	out=$W/load-$name-$size-$run.out
+	echo 0 > "$W/rss"
+	sample_rss "$W/rss" "$SRV_PID" &
+	sampler=$!
 	"$LOAD" --clients "$CLIENTS" --size "$size" --duration "$SECS" \
 	    "$@" > "$out" 2>&1
+	kill "$sampler" 2> /dev/null
+	wait "$sampler" 2> /dev/null
 	sed 's/^/    /' "$out" | grep -v '^    result' >&2
 	res=$(grep '^result ' "$out")
 	if [ -z "$res" ]; then
 		echo "server_load.sh: $name run failed" >&2
 		return 1
 	fi
-	RES=$(printf '%s\n' "$res" | tr ' ' '\n' | awk -F= '
+	RES=$(printf '%s\n' "$res" | tr ' ' '\n' | awk -F= -v rss="$(cat \
+	    "$W/rss")" '
 		$1 == "rps" { r = $2 } $1 == "mbps" { m = $2 }
 		$1 == "up_p50_ms" { a = $2 } $1 == "up_p99_ms" { b = $2 }
 		$1 == "up_max_ms" { c = $2 } $1 == "list_p99_ms" { d = $2 }
 		$1 == "lists" { l = $2 }
 		$1 == "errors" { e = $2 }
-		END { print r, m, a, b, c, (l > 0 ? d : "-"), e }')
+		END { print r, m, a, b, c, (l > 0 ? d : "-"), e, rss }')
 }
 
 # cofferd_run SIZE RUN
@@ -215,9 +247,10 @@ echo "$(nproc) cores, $(uname -sr), $CLIENTS clients, $SECS s per run," \
     "median of $RUNS runs"
 echo
 echo "| server | object size | req/s | MB/s | upload p50 ms | upload p99 ms" \
-    "| upload max ms | list p99 ms | errors | peak RSS MiB |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-row='| %s | %s KiB | %s | %s | %s | %s | %s | %s | %s | %.1f |\n'
+    "| upload max ms | list p99 ms | errors | RSS under load MiB" \
+    "| peak RSS MiB |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+row='| %s | %s KiB | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f |\n'
 for size in $SIZES; do
 	for s in $servers; do
 		# shellcheck disable=SC2059  # the format is $row
@@ -226,6 +259,7 @@ for size in $SIZES; do
 		    "$(median 4 "$s" "$size")" "$(median 5 "$s" "$size")" \
 		    "$(median 6 "$s" "$size")" "$(median 7 "$s" "$size")" \
 		    "$(median 8 "$s" "$size")" "$(median 9 "$s" "$size")" \
-		    "$(median 10 "$s" "$size" | awk '{ print $1 / 1024 }')"
+		    "$(median 10 "$s" "$size" | awk '{ print $1 / 1024 }')" \
+		    "$(median 11 "$s" "$size" | awk '{ print $1 / 1024 }')"
 	done
 done

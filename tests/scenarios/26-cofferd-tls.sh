@@ -7,10 +7,10 @@
 #   - curl without the certificate refuses it (exit 60);
 #   - plain HTTP to the TLS port gets no answer, and a log line;
 #   - restic --cacert: init, backup, restore byte-exact, check --read-data;
-#   - coffer refuses the untrusted certificate with a clear message.
-#     coffer has no way yet to trust a private CA (its libcurl ignores
-#     CURL_CA_BUNDLE and SSL_CERT_FILE; there is no --cacert), so its
-#     success path over TLS is reported as skipped;
+#   - coffer refuses the untrusted certificate (and an unreadable or
+#     wrong COFFER_CACERT) with a clear message, and with COFFER_CACERT
+#     naming the certificate does init, backup, restore byte-exact and
+#     check --read-data through rest:https://;
 #   - bad TLS settings stop the server at start with a message: a
 #     certificate without a key, a missing file, a key that does not match,
 #     a file that is not PEM.
@@ -114,8 +114,44 @@ https://127.0.0.1:$SRV_PORT/alice/main/config: SSL peer certificate or SSH \
 remote key was not OK"
 expect_no_err coffer-untrusted-no-secret "$PW_A"
 expect_srv_unchanged coffer-untrusted-changed-nothing "$before"
-skip coffer-tls-trusted "coffer cannot be told to trust a private CA \
-(no --cacert; libcurl ignores CURL_CA_BUNDLE and SSL_CERT_FILE)"
+# A CA file that cannot be read: refused as clearly.
+COFFER_CACERT=$T/no-such-ca.pem run_coffer init
+expect_rc coffer-bad-cacert-rc 1
+expect_last_err coffer-bad-cacert-message "coffer: HEAD \
+https://127.0.0.1:$SRV_PORT/alice/main/config: Problem with the SSL CA cert \
+(path? access rights?)"
+expect_srv_unchanged coffer-bad-cacert-changed-nothing "$before"
+
+# With COFFER_CACERT naming the certificate: the whole round trip.
+export COFFER_CACERT=$CERT
+SRC=$T/csrc
+mkdir -p "$SRC/d"
+rnd "$SRC/a" $((3 * MiB))
+rnd "$SRC/d/b" 7000
+printf 'text\n' > "$SRC/d/t"
+run_coffer init
+expect_rc coffer-init-rc 0
+expect_out_re coffer-init-message "created coffer repository [0-9a-f]{8} at \
+$(re_quote "rest:https://127.0.0.1:$SRV_PORT/alice/main/")"
+run_coffer backup --json "$SRC"
+expect_rc coffer-backup-rc 0
+S=$(json_last .snapshot_id)
+check coffer-backup-id test -n "$S"
+run_coffer restore "$S" --target "$T/cr"
+expect_rc coffer-restore-rc 0
+expect_treecmp coffer-restore-identical --no-atime "$SRC" "$T/cr$SRC"
+run_coffer check --read-data
+expect_rc coffer-check-rc 0
+expect_out coffer-check-message "no errors were found"
+expect_eq coffer-objects-named-by-hash "$(srv_bad_objects)" ""
+expect_usage coffer-usage alice
+# Another certificate for the same address is not trusted by that one.
+cert make-wrong-ca "$T/wrong.pem" "$T/wrong-key.pem" 127.0.0.1
+COFFER_CACERT=$T/wrong.pem run_coffer snapshots
+expect_rc coffer-wrong-ca-rc 1
+expect_last_err coffer-wrong-ca-message "SSL peer certificate or SSH remote \
+key was not OK"
+unset COFFER_CACERT
 
 srv_stop stop
 
