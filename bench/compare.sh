@@ -41,8 +41,9 @@
 #
 # Everything lives under BENCH_DIR (default /var/tmp/coffer-bench): data/
 # (generated once from fixed seeds and kept for the next run; --clean
-# deletes it at the end), work/ (repositories, caches, restore target,
-# TMPDIR: deleted after every tool run and at exit), logs/ (the output of
+# deletes it at the end), work/ (repositories, caches, TMPDIR: deleted
+# after every tool run and at exit), restores/ (restore targets: see
+# settle below), logs/ (the output of
 # every command), results.tsv (one line per timed command), report.md (the
 # tables, also printed, and copied to report-DATE.md).  Every command runs
 # in the foreground under `timeout` (BENCH_TIMEOUT seconds, default 7200),
@@ -87,6 +88,7 @@ done
 . "$ROOT/bench/datasets.sh"
 
 D=$BENCH_DIR/data W=$BENCH_DIR/work L=$BENCH_DIR/logs
+RD=$BENCH_DIR/restores
 RES=$BENCH_DIR/results.tsv
 REPORT=$BENCH_DIR/report.md
 POOL=$D/.pool
@@ -109,7 +111,7 @@ cleanup() {
 		say "undoing the 1% change"
 		ds_revert "$ACTIVE_PLAN" "$W/save" || rm -f "$ACTIVE_MARK"
 	fi
-	rm -rf "$W"
+	rm -rf "$W" "$RD"
 	if [ "$CLEAN" = 1 ]; then
 		rm -rf "$D"
 	fi
@@ -213,28 +215,57 @@ t_backup() {
 	esac
 }
 
-# t_restore N: restore the Nth (latest) backup into $W/restore, and check
-# that as many files and bytes came back as the data set has (a warning
-# in the report if not).
+# Restores go to a new directory each time, RD/TOOL-rRUN, in RD (marked
+# chattr +T, so that ext4 spreads its subdirectories over block groups with
+# many free inodes).  On ext4 without a journal, as on the machine the
+# numbers in docs/PERFORMANCE.md come from, creating a file scans every
+# free inode of its block group deleted in the last 60 seconds (360 if not
+# yet written back: recently_deleted() in fs/ext4/ialloc.c), which made a
+# restore of 20,000 small files right after another was deleted up to 7
+# times slower, whichever the tool.  So the targets of a data set are kept
+# until the end of the set when the disk has room for them all (KEEP=1),
+# and otherwise deleted at once; and no restore starts within 65 seconds of
+# a bulk deletion by this script (settle).
+settle() {
+	sync
+	_wait=$(( LAST_RM + 65 - $(date +%s) ))
+	if [ "$_wait" -gt 0 ]; then
+		say "waiting $_wait s after the last bulk deletion"
+		sleep "$_wait"
+	fi
+}
+
+# purge DIR...: delete, write back, and note the time if the data set has
+# many files (bulk deletion).
+purge() {
+	rm -rf "$@"
+	sync
+	[ "$FILES" -lt 1000 ] || LAST_RM=$(date +%s)
+}
+
+# t_restore N: restore the Nth (latest) backup, and check that as many
+# files and bytes came back as the data set has (a warning in the report
+# if not).
 t_restore() {
-	rm -rf "$W/restore" && mkdir -p "$W/restore"
+	_t=$RD/$TOOL-r$RUN
+	rm -rf "$_t" && mkdir -p "$_t" || die "cannot create $_t"
+	settle
 	case $TOOL in
 	coffer)	measure restore "$COFFER" -r "$REPO" restore latest \
-		    --target "$W/restore" ;;
+		    --target "$_t" ;;
 	restic)	measure restore restic -q -r "$REPO" restore latest \
-		    --target "$W/restore" ;;
+		    --target "$_t" ;;
 	borg)	measure restore sh -c 'cd "$1" && exec borg extract "$2"' \
-		    sh "$W/restore" "$REPO::a$1" ;;
+		    sh "$_t" "$REPO::a$1" ;;
 	esac
-	_got="$(find "$W/restore" -type f | wc -l) files, $(find \
-	    "$W/restore" -type f -printf '%s\n' | awk '{ s += $1 }
-	    END { printf "%d", s }') bytes"
+	_got="$(find "$_t" -type f | wc -l) files, $(find "$_t" -type f \
+	    -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }') bytes"
 	if [ "$_got" != "$FILES files, $BYTES bytes" ]; then
 		echo "- $SET run $RUN: $TOOL restored $_got; the data set" \
 		    "has $FILES files, $BYTES bytes" >>"$BENCH_DIR/warnings.txt"
 		say "WARNING: $TOOL restored $_got, not $FILES files, $BYTES bytes"
 	fi
-	rm -rf "$W/restore"
+	[ "$KEEP" = 1 ] || purge "$_t"
 }
 
 t_check() {
@@ -259,18 +290,10 @@ warm() {
 	tar -cPf - "$@" 2>/dev/null | cat >/dev/null
 }
 
-# fresh: an empty work directory for one tool run.  It is marked as the top
-# of a directory hierarchy (chattr +T) so that ext4 spreads its
-# subdirectories, the restore target among them, over block groups with
-# many free inodes: on ext4 without a journal, creating files in a group
-# where many inodes were deleted in the last minutes (by this script or
-# anyone else) scans every such inode (recently_deleted() in
-# fs/ext4/ialloc.c) and made restores of small files up to 9 times slower,
-# whichever the tool.
+# fresh: an empty work directory for one tool run.
 fresh() {
-	rm -rf "$W" && mkdir -p "$W" || die "cannot create $W"
-	chattr +T "$W" 2>/dev/null || true
-	mkdir -p "$W/tmp" "$BORG_BASE_DIR" || die "cannot create $W"
+	rm -rf "$W" && mkdir -p "$W/tmp" "$BORG_BASE_DIR" ||
+	    die "cannot create $W"
 	REPO=$W/repo-$TOOL
 }
 
@@ -314,7 +337,7 @@ run_tool_versioned() {
 		OP=v$_v; t_backup "$_v" "$W/tree"
 		_v=$(( _v + 1 ))
 	done
-	rm -rf "$W"
+	purge "$W"
 }
 
 # bound: tar | zstd -3 -T0 on the same bytes (output size as repo size).
@@ -420,7 +443,7 @@ gb() {
 # prepare SET: choose the scale the disk allows, generate the data if
 # needed, and set FILES and BYTES.  Returns 1 if the set must be skipped.
 prepare() {
-	SET=$1 NOTE=""
+	SET=$1 NOTE="" _waited=0
 	set_config "$SET" "$( [ "$QUICK" = 1 ] && echo quick || echo full )"
 	while :; do
 		_need=$(( EST * 23 / 10 + (1 << 30) ))
@@ -428,6 +451,14 @@ prepare() {
 		    _need=$(( _need + EST + GENX ))
 		_free=$(free_bytes)
 		[ "$_free" -ge "$_need" ] && break
+		# Others may fill the disk for a while: wait up to 5 minutes.
+		if [ "$_waited" -lt 10 ]; then
+			[ "$_waited" -gt 0 ] || say "$SET: only $(gb "$_free")" \
+			    "free, $(gb "$_need") needed: waiting up to 5 minutes"
+			_waited=$(( _waited + 1 ))
+			sleep 30
+			continue
+		fi
 		if [ "$SCALE" = full ]; then
 			NOTE="only $(gb "$_free") free, $(gb "$_need") needed: scaled down to the --quick size"
 			say "$SET: $NOTE"
@@ -463,6 +494,12 @@ rotate() {
 
 run_set() {
 	ACTIVE_MARK=$MARK
+	rm -rf "$RD" && mkdir -p "$RD" || die "cannot create $RD"
+	chattr +T "$RD" 2>/dev/null || true
+	KEEP=0
+	[ "$SET" = versioned ] || [ "$FILES" -lt 1000 ] ||
+	    [ "$(free_bytes)" -lt $(( RUNS * 3 * BYTES / 10 * 11 +
+	    2 * BYTES + (2 << 30) )) ] || KEEP=1
 	warm $PATHS
 	echo "- $SET: start $(uptime)" >>"$BENCH_DIR/load.txt"
 	RUN=1
@@ -481,6 +518,7 @@ run_set() {
 		done
 		RUN=$(( RUN + 1 ))
 	done
+	purge "$RD"
 	echo "- $SET: end $(uptime)" >>"$BENCH_DIR/load.txt"
 }
 
@@ -506,6 +544,7 @@ report_head() {
 
 main() {
 	T0=$(date +%s) START=$(date -u '+%Y-%m-%d %H:%M UTC')
+	LAST_RM=$T0 FILES=0
 	ARGS=$( [ "$QUICK" = 1 ] && printf -- '--quick ' ; printf -- '--runs %s --sets %s' "$RUNS" "$(echo $SETS | tr ' ' ,)")
 	mkdir -p "$BENCH_DIR" "$D" "$L" || die "cannot create $BENCH_DIR"
 	trap cleanup EXIT

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,63 @@
 
 struct local {
 	char *root;
+	pthread_key_t fds;	/* per-thread cache of open packs */
 };
+
+/*
+ * Restores read many small blobs from few packs: keep the last packs each
+ * thread read open (objects are immutable, so a cached descriptor always
+ * reads the same bytes, even after the object is removed).
+ */
+#define FDCACHE	8
+
+struct fdcache {
+	struct {
+		char name[65];
+		int fd;
+	} e[FDCACHE];
+	int n, next;
+};
+
+static void
+fdcache_free(void *p)
+{
+	struct fdcache *c = p;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		close(c->e[i].fd);
+	free(c);
+}
+
+/* An open descriptor for a data object, or -1 (errno set). */
+static int
+fdcache_open(struct local *l, const char *name, const char *path)
+{
+	struct fdcache *c = pthread_getspecific(l->fds);
+	int i, fd;
+
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL &&
+	    pthread_setspecific(l->fds, c) != 0) {
+		free(c);
+		c = NULL;
+	}
+	for (i = 0; c != NULL && i < c->n; i++)
+		if (strcmp(c->e[i].name, name) == 0)
+			return (c->e[i].fd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || c == NULL)
+		return (fd);
+	if (c->n < FDCACHE)
+		i = c->n++;
+	else {
+		i = c->next;
+		c->next = (c->next + 1) % FDCACHE;
+		close(c->e[i].fd);
+	}
+	snprintf(c->e[i].name, sizeof(c->e[i].name), "%s", name);
+	c->e[i].fd = fd;
+	return (fd);
+}
 
 static int
 objpath(struct local *l, enum obj_type t, const char *name, char *path,
@@ -301,11 +358,13 @@ local_get_range(void *cookie, enum obj_type t, const char *name,
 	char path[PATH_MAX];
 	size_t done = 0;
 	ssize_t r;
-	int fd;
+	int fd, cached = (t == OBJ_DATA);
 
 	if (objpath(l, t, name, path, sizeof(path)))
 		return (-1);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	fd = cached ? fdcache_open(l, name, path) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
 		if (errno == ENOENT)
 			return (1);
 		warnp("open %s", path);
@@ -317,14 +376,16 @@ local_get_range(void *cookie, enum obj_type t, const char *name,
 			continue;
 		if (r == -1) {
 			warnp("read %s", path);
-			close(fd);
+			if (!cached)
+				close(fd);
 			return (-1);
 		}
 		if (r == 0)
 			break;
 		done += (size_t)r;
 	}
-	close(fd);
+	if (!cached)
+		close(fd);
 	return (done == len ? 0 : 1);
 }
 
@@ -421,7 +482,13 @@ static void
 local_free(void *cookie)
 {
 	struct local *l = cookie;
+	struct fdcache *c = pthread_getspecific(l->fds);
 
+	if (c != NULL) {
+		pthread_setspecific(l->fds, NULL);
+		fdcache_free(c);
+	}
+	pthread_key_delete(l->fds);
 	free(l->root);
 	free(l);
 }
@@ -444,7 +511,8 @@ backend_local_open(const char *root)
 		return (NULL);
 	}
 	if ((l->root = strdup(root)) == NULL ||
-	    (b->location = strdup(root)) == NULL) {
+	    (b->location = strdup(root)) == NULL ||
+	    pthread_key_create(&l->fds, fdcache_free) != 0) {
 		warnp("strdup");
 		free(l->root);
 		free(l);

@@ -132,9 +132,13 @@ write_file(struct rs *rs, struct rjob *j, struct buf *b)
 	size_t i;
 	int fd, rc;
 
-	unlink(j->path);
+	/* Replace whatever is there, but only look twice if something is. */
 	if ((fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
+	    O_CLOEXEC, 0600)) == -1 && errno == EEXIST &&
+	    unlink(j->path) == 0)
+		fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd == -1) {
 		warnp("cannot restore %s", j->path);
 		return (1);
 	}
@@ -161,10 +165,12 @@ write_file(struct rs *rs, struct rjob *j, struct buf *b)
 		    (unsigned long long)j->nd.size);
 		goto fail;
 	}
+	if (fsnode_apply_fd(fd, j->path, &j->nd, rs->o->owner)) {
+		close(fd);
+		return (1);
+	}
 	close(fd);
 	atomic_fetch_add(&rs->bytes, (uint64_t)off);
-	if (fsnode_apply(j->path, &j->nd, rs->o->owner))
-		return (1);
 	return (0);
 fail:
 	/* Nothing unverified was written; drop the partial file. */

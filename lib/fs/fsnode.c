@@ -428,3 +428,36 @@ fsnode_apply(const char *path, const struct node *n, int owner)
 	}
 	return (0);
 }
+
+int
+fsnode_apply_fd(int fd, const char *path, const struct node *n, int owner)
+{
+	struct timespec ts[2];
+	size_t i;
+
+	/* The same order as fsnode_apply, on the open file: no lookups. */
+	if (owner && fchown(fd, (uid_t)n->uid, (gid_t)n->gid)) {
+		warnp("fchown(%s)", path);
+		return (-1);
+	}
+	for (i = 0; i < n->nxattrs; i++) {
+		if (fsetxattr(fd, n->xattrs[i].name, n->xattrs[i].value,
+		    n->xattrs[i].value_len, 0)) {
+			warnp("fsetxattr(%s, %s)", path, n->xattrs[i].name);
+			return (-1);
+		}
+	}
+	if (fchmod(fd, (mode_t)n->mode)) {
+		warnp("fchmod(%s)", path);
+		return (-1);
+	}
+	ts[0].tv_sec = (time_t)n->atime_sec;
+	ts[0].tv_nsec = (long)n->atime_nsec;
+	ts[1].tv_sec = (time_t)n->mtime_sec;
+	ts[1].tv_nsec = (long)n->mtime_nsec;
+	if (futimens(fd, ts)) {
+		warnp("futimens(%s)", path);
+		return (-1);
+	}
+	return (0);
+}

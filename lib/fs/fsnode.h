@@ -32,4 +32,10 @@ int fsnode_make_special(const char *, const struct node *);
  */
 int fsnode_apply(const char *, const struct node *, int);
 
+/*
+ * fsnode_apply_fd(fd, path, n, owner): the same for a regular file open
+ * (for writing) as fd, without any path lookup; path is for messages.
+ */
+int fsnode_apply_fd(int, const char *, const struct node *, int);
+
 #endif
