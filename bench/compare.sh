@@ -259,7 +259,7 @@ t_restore() {
 		    sh "$_t" "$REPO::a$1" ;;
 	esac
 	_got="$(find "$_t" -type f | wc -l) files, $(find "$_t" -type f \
-	    -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }') bytes"
+	    -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }') bytes"
 	if [ "$_got" != "$FILES files, $BYTES bytes" ]; then
 		echo "- $SET run $RUN: $TOOL restored $_got; the data set" \
 		    "has $FILES files, $BYTES bytes" >>"$BENCH_DIR/warnings.txt"
@@ -433,7 +433,8 @@ generate() {
 }
 
 free_bytes() {
-	df -Pk "$BENCH_DIR" | awk 'NR == 2 { printf "%d", $4 * 1024 }'
+# (%.0f, not %d: mawk's %d stops at 2^31 - 1.)
+	df -Pk "$BENCH_DIR" | awk 'NR == 2 { printf "%.0f", $4 * 1024 }'
 }
 
 gb() {
@@ -476,7 +477,7 @@ prepare() {
 	fi
 	FILES=$(find $PATHS -type f | wc -l)
 	BYTES=$(find $PATHS -type f -printf '%s\n' |
-	    awk '{ s += $1 } END { printf "%d", s }')
+	    awk '{ s += $1 } END { printf "%.0f", s }')
 	say "$SET: $FILES files, $(gb "$BYTES") ($SCALE size)"
 }
 
@@ -500,6 +501,8 @@ run_set() {
 	[ "$SET" = versioned ] || [ "$FILES" -lt 1000 ] ||
 	    [ "$(free_bytes)" -lt $(( RUNS * 3 * BYTES / 10 * 11 +
 	    2 * BYTES + (2 << 30) )) ] || KEEP=1
+	[ "$KEEP" = 1 ] || [ "$SET" = versioned ] ||
+	    say "$SET: each restore target deleted at once (few files or disk)"
 	warm $PATHS
 	echo "- $SET: start $(uptime)" >>"$BENCH_DIR/load.txt"
 	RUN=1

@@ -164,7 +164,7 @@ BEGIN { FS = "\t"; POOL = 64 * 1048576; cur = poolstart }
 function out(off, len, path) {
 	if (cur + len > POOL)
 		cur = 0
-	printf "%d\t%d\t%d\t%s\n", off, len, cur, path
+	printf "%.0f\t%.0f\t%.0f\t%s\n", off, len, cur, path
 	cur += len
 }
 {
