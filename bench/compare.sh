@@ -111,7 +111,9 @@ cleanup() {
 		say "undoing the 1% change"
 		ds_revert "$ACTIVE_PLAN" "$W/save" || rm -f "$ACTIVE_MARK"
 	fi
-	rm -rf "$W" "$RD"
+	rm -rf "$W"
+	purge_restores
+	rmdir "$RD" 2>/dev/null
 	if [ "$CLEAN" = 1 ]; then
 		rm -rf "$D"
 	fi
@@ -215,39 +217,48 @@ t_backup() {
 	esac
 }
 
-# Restores go to a new directory each time, RD/TOOL-rRUN, in RD (marked
-# chattr +T, so that ext4 spreads its subdirectories over block groups with
-# many free inodes).  On ext4 without a journal, as on the machine the
-# numbers in docs/PERFORMANCE.md come from, creating a file scans every
-# free inode of its block group deleted in the last 60 seconds (360 if not
-# yet written back: recently_deleted() in fs/ext4/ialloc.c), which made a
-# restore of 20,000 small files right after another was deleted up to 7
-# times slower, whichever the tool.  So the targets of a data set are kept
-# until the end of the set when the disk has room for them all (KEEP=1),
-# and otherwise deleted at once; and no restore starts within 65 seconds of
-# a bulk deletion by this script (settle).
+# Restores go to a new directory each time, RD/SET-TOOL-rRUN.  On ext4
+# without a journal, as on the machine the numbers in docs/PERFORMANCE.md
+# come from, creating a file scans every free inode of its block group that
+# was deleted in the last 60 seconds, or 360 if its inode table block was
+# not yet written back (recently_deleted() in fs/ext4/ialloc.c): a restore
+# of 20,000 small files started a minute or two after the deletion of
+# 60,000 others took 5 to 7 times longer, whichever the tool.  So the
+# targets of data sets with many files are all kept until the end (unless
+# the disk runs short), and no restore starts within SETTLE seconds of a
+# bulk deletion by this script, by an earlier run (BENCH_DIR/.last-purge)
+# included.  Deletions by other programs cannot be helped.
+SETTLE=370
+
 settle() {
 	sync
-	_wait=$(( LAST_RM + 65 - $(date +%s) ))
+	_wait=$(( LAST_RM + SETTLE - $(date +%s) ))
 	if [ "$_wait" -gt 0 ]; then
-		say "waiting $_wait s after the last bulk deletion"
+		say "waiting $_wait s after the last bulk deletion (see settle)"
 		sleep "$_wait"
 	fi
 }
 
-# purge DIR...: delete, write back, and note the time if the data set has
-# many files (bulk deletion).
-purge() {
-	rm -rf "$@"
+# purge_restores: delete every kept restore target, write back, and note
+# the time.
+purge_restores() {
+	[ -n "$(ls -A "$RD" 2>/dev/null)" ] || return 0
+	rm -rf "$RD"/*
 	sync
-	[ "$FILES" -lt 1000 ] || LAST_RM=$(date +%s)
+	LAST_RM=$(date +%s)
+	echo "$LAST_RM" >"$BENCH_DIR/.last-purge"
 }
 
 # t_restore N: restore the Nth (latest) backup, and check that as many
 # files and bytes came back as the data set has (a warning in the report
 # if not).
 t_restore() {
-	_t=$RD/$TOOL-r$RUN
+	_t=$RD/$SET-$TOOL-r$RUN
+	if [ "$FILES" -ge 1000 ] &&
+	    [ "$(free_bytes)" -lt $(( BYTES / 10 * 11 + (2 << 30) )) ]; then
+		say "disk short: deleting the kept restore targets"
+		purge_restores
+	fi
 	rm -rf "$_t" && mkdir -p "$_t" || die "cannot create $_t"
 	settle
 	case $TOOL in
@@ -265,7 +276,7 @@ t_restore() {
 		    "has $FILES files, $BYTES bytes" >>"$BENCH_DIR/warnings.txt"
 		say "WARNING: $TOOL restored $_got, not $FILES files, $BYTES bytes"
 	fi
-	[ "$KEEP" = 1 ] || purge "$_t"
+	[ "$FILES" -ge 1000 ] || rm -rf "$_t"
 }
 
 t_check() {
@@ -337,7 +348,9 @@ run_tool_versioned() {
 		OP=v$_v; t_backup "$_v" "$W/tree"
 		_v=$(( _v + 1 ))
 	done
-	purge "$W"
+	rm -rf "$W"
+	sync
+	LAST_RM=$(date +%s)
 }
 
 # bound: tar | zstd -3 -T0 on the same bytes (output size as repo size).
@@ -471,7 +484,10 @@ prepare() {
 	done
 	if ! grep -qxF "$PARAMS" "$MARK" 2>/dev/null; then
 		say "$SET: generating $DESC in $DATA"
-		rm -rf "$DATA" "$MARK"
+		if [ -e "$DATA" ]; then
+			rm -rf "$DATA" "$MARK"
+			LAST_RM=$(date +%s)
+		fi
 		generate || die "$SET: generating the data failed"
 		echo "$PARAMS" >"$MARK"
 	fi
@@ -495,14 +511,6 @@ rotate() {
 
 run_set() {
 	ACTIVE_MARK=$MARK
-	rm -rf "$RD" && mkdir -p "$RD" || die "cannot create $RD"
-	chattr +T "$RD" 2>/dev/null || true
-	KEEP=0
-	[ "$SET" = versioned ] || [ "$FILES" -lt 1000 ] ||
-	    [ "$(free_bytes)" -lt $(( RUNS * 3 * BYTES / 10 * 11 +
-	    2 * BYTES + (2 << 30) )) ] || KEEP=1
-	[ "$KEEP" = 1 ] || [ "$SET" = versioned ] ||
-	    say "$SET: each restore target deleted at once (few files or disk)"
 	warm $PATHS
 	echo "- $SET: start $(uptime)" >>"$BENCH_DIR/load.txt"
 	RUN=1
@@ -521,7 +529,6 @@ run_set() {
 		done
 		RUN=$(( RUN + 1 ))
 	done
-	purge "$RD"
 	echo "- $SET: end $(uptime)" >>"$BENCH_DIR/load.txt"
 }
 
@@ -547,7 +554,7 @@ report_head() {
 
 main() {
 	T0=$(date +%s) START=$(date -u '+%Y-%m-%d %H:%M UTC')
-	LAST_RM=$T0 FILES=0
+	FILES=0 LAST_RM=$(cat "$BENCH_DIR/.last-purge" 2>/dev/null || echo 0)
 	ARGS=$( [ "$QUICK" = 1 ] && printf -- '--quick ' ; printf -- '--runs %s --sets %s' "$RUNS" "$(echo $SETS | tr ' ' ,)")
 	mkdir -p "$BENCH_DIR" "$D" "$L" || die "cannot create $BENCH_DIR"
 	trap cleanup EXIT
@@ -557,6 +564,8 @@ main() {
 	setup_env
 	rm -rf "$W"
 	: >"$RES"
+	purge_restores
+	mkdir -p "$RD" || die "cannot create $RD"
 	: >"$BENCH_DIR/load.txt"
 	: >"$BENCH_DIR/warnings.txt"
 	rm -f "$BENCH_DIR"/report-sets.md

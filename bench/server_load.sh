@@ -12,9 +12,9 @@
 # it and delete its data.  Then print a Markdown table of the medians
 # over the runs (each column's median on its own).  cofferd's peak
 # includes the 64 MiB of the one Argon2id check of the bench account's
-# password (at the first request; cached afterwards), which is freed
-# before the load starts: "RSS under load" is the largest sample taken
-# during the load.
+# password (made by a first request before the load; cached afterwards),
+# which is freed before the load starts: "RSS under load" is the largest
+# sample taken during the load.
 #
 #   cofferd: `cofferd serve` as shipped (access log on, to a file; fsync
 #     of every object and its directory; SHA-256 of every upload checked
@@ -143,8 +143,8 @@ run_load() {
 
 # cofferd_run SIZE RUN
 cofferd_run() {
-	local d=$W/cofferd-data log=$W/cofferd.log
-	rm -rf -- "$d"
+	local d=$W/cofferd-data log=$W/cofferd-$1-$2.log
+	rm -rf -- "$d" "$log"
 	COFFERD_PASSWORD=bench-password "$COFFERD" user add bench --data "$d" \
 	    > /dev/null || return 1
 	"$COFFERD" serve --data "$d" --listen 127.0.0.1:0 < /dev/null \
@@ -154,6 +154,9 @@ cofferd_run() {
 	port=$(sed -n 's/^cofferd listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
 	    "$log")
 	echo "  cofferd, $1-byte objects, run $2 (pid $SRV_PID)" >&2
+	# The one Argon2id check (64 MiB, then freed) before RSS sampling.
+	curl -sf -o /dev/null -u bench:bench-password -X POST \
+	    "http://127.0.0.1:$port/bench/repo/?create=true" || return 1
 	run_load cofferd "$1" "$2" --auth bench:bench-password \
 	    --url "http://127.0.0.1:$port/bench/repo/"
 	local rc=$?
