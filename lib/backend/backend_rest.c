@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sodium.h>
 
 #include "util/warnp.h"
 
@@ -478,11 +479,39 @@ static const struct backend_ops rest_ops = {
 	rest_list, rest_remove, rest_free
 };
 
-/* Split "scheme://user:secret@rest" into the URL and the credentials. */
+/* Percent-decode s[0..n) into a new string (as restic does for userinfo). */
+static char *
+pct_decode(const char *s, size_t n)
+{
+	char *o, *p;
+	size_t i;
+	unsigned int v;
+
+	if ((o = p = malloc(n + 1)) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n &&
+		    sscanf(s + i + 1, "%2x", &v) == 1) {
+			*p++ = (char)v;
+			i += 2;
+		} else
+			*p++ = s[i];
+	}
+	*p = '\0';
+	return (o);
+}
+
+/*
+ * Split "scheme://user:secret@host/path" into the URL and the credentials.
+ * The userinfo ends at the last '@' (a secret may contain '@' or '/'), and
+ * is percent-decoded; it never appears in r->base or in messages.
+ */
 static int
 parse_url(struct rest *r, const char *url)
 {
-	const char *s, *at, *slash;
+	const char *s, *at;
+	char *user = NULL, *pw = NULL;
+	const char *colon;
 	size_t n;
 
 	if (strncmp(url, "http://", 7) != 0 &&
@@ -491,14 +520,24 @@ parse_url(struct rest *r, const char *url)
 		return (-1);
 	}
 	s = strstr(url, "://") + 3;
-	slash = strchr(s, '/');
-	at = memchr(s, '@', slash ? (size_t)(slash - s) : strlen(s));
+	at = strrchr(s, '@');
 	n = strlen(url);
 	if ((r->base = malloc(n + 2)) == NULL)
 		return (-1);
 	if (at != NULL) {
-		if ((r->userpwd = strndup(s, (size_t)(at - s))) == NULL)
+		colon = memchr(s, ':', (size_t)(at - s));
+		if ((user = pct_decode(s, colon ? (size_t)(colon - s) :
+		    (size_t)(at - s))) == NULL || (pw = pct_decode(colon ?
+		    colon + 1 : at, colon ? (size_t)(at - colon - 1) : 0)) ==
+		    NULL || asprintf(&r->userpwd, "%s:%s", user, pw) < 0) {
+			r->userpwd = NULL;
+			free(user);
+			free(pw);
 			return (-1);
+		}
+		sodium_memzero(pw, strlen(pw));
+		free(user);
+		free(pw);
 		snprintf(r->base, n + 2, "%.*s%s", (int)(s - url), url,
 		    at + 1);
 	} else
