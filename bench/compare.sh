@@ -43,10 +43,10 @@
 # (generated once from fixed seeds and kept for the next run; --clean
 # deletes it at the end), work/ (repositories, caches, TMPDIR: deleted
 # after every tool run and at exit), restores/ (restore targets: see
-# settle below), logs/ (the output of
-# every command), results.tsv (one line per timed command), report.md (the
-# tables, also printed, and copied to report-DATE.md).  Every command runs
-# in the foreground under `timeout` (BENCH_TIMEOUT seconds, default 7200),
+# settle below), logs/ (the output of every command), results.tsv (one
+# line per timed command), report.md (the tables, also printed, and copied
+# to report-DATE.md).  Every command runs in the foreground (Ctrl-C reaches
+# it) under `timeout --foreground` (BENCH_TIMEOUT seconds, default 7200),
 # so the script always stops by itself and leaves no process behind.
 
 set -u
@@ -154,6 +154,9 @@ setup_tools() {
 	    "$ROOT/build/release/bench/bench_pipeline" "$BENCH_DIR/bin/" ||
 	    die "cannot copy the binaries"
 	COFFER=$BENCH_DIR/bin/coffer
+	COFFER_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git \
+	    -C "$ROOT" diff --quiet HEAD -- lib cli 2>/dev/null ||
+	    echo ' + uncommitted changes in lib/ or cli/')"
 }
 
 # Same passphrase for all three, caches and temporary files in the work
@@ -243,7 +246,7 @@ settle() {
 # the time.
 purge_restores() {
 	[ -n "$(ls -A "$RD" 2>/dev/null)" ] || return 0
-	rm -rf "$RD"/*
+	rm -rf "${RD:?}"/*
 	sync
 	LAST_RM=$(date +%s)
 	echo "$LAST_RM" >"$BENCH_DIR/.last-purge"
@@ -354,11 +357,12 @@ run_tool_versioned() {
 }
 
 # bound: tar | zstd -3 -T0 on the same bytes (output size as repo size).
+# tar runs zstd itself (-I), so that timeout, which kills only its own
+# child, stops both.
 bound() {
-	TOOL=bound REPO=$W/bound.out
+	TOOL=bound REPO=$W/bound.tar.zst
 	mkdir -p "$W"
-	measure tarzstd sh -c 'tar -cPf - "$@" | zstd -3 -T0 -q -c > "$0"' \
-	    "$REPO" $PATHS
+	measure tarzstd tar -cPf "$REPO" -I 'zstd -3 -T0 -q' $PATHS
 	rm -f "$REPO"
 }
 
@@ -404,7 +408,10 @@ set_config() {
 	versioned)
 		PATHS=$DATA
 		EST=$(( NDIRS * NPER * 33280 + (NBIG * MIB << 20) ))
-		DESC="$(( NDIRS * NPER )) files of 1-64 KiB (half text, half random) and $NBIG x $MIB MiB mixed files; $NVER versions, ~3% of files changed and 20 added per version" ;;
+		DESC="$(( NDIRS * NPER )) files of 1-64 KiB (half text, half"
+		DESC="$DESC random) and $NBIG x $MIB MiB mixed files; $NVER"
+		DESC="$DESC versions, ~3% of files changed and 20 added per"
+		DESC="$DESC version" ;;
 	esac
 	PATHS=${PATHS# }
 	PARAMS="$_s $SCALE ${SRC:-} ${NDIRS:-} ${NPER:-} ${NBIG:-} ${MIB:-} v1"
@@ -445,8 +452,9 @@ generate() {
 	esac
 }
 
+# free_bytes: bytes available to BENCH_DIR (%.0f, not %d: mawk's %d stops
+# at 2^31 - 1).
 free_bytes() {
-# (%.0f, not %d: mawk's %d stops at 2^31 - 1.)
 	df -Pk "$BENCH_DIR" | awk 'NR == 2 { printf "%.0f", $4 * 1024 }'
 }
 
@@ -474,7 +482,8 @@ prepare() {
 			continue
 		fi
 		if [ "$SCALE" = full ]; then
-			NOTE="only $(gb "$_free") free, $(gb "$_need") needed: scaled down to the --quick size"
+			NOTE="only $(gb "$_free") free, $(gb "$_need") needed:"
+			NOTE="$NOTE scaled down to the --quick size"
 			say "$SET: $NOTE"
 			set_config "$SET" quick
 			continue
@@ -534,19 +543,26 @@ run_set() {
 
 # report_head: what was run, where, on what.
 report_head() {
+	_cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+	_ram=$(free -g | awk '/^Mem/ { print $2 }')
+	_os=$(. /etc/os-release && echo "$PRETTY_NAME")
+	_zstd=$(zstd -V | sed -n 's/.* v\([0-9.]*\),.*/zstd \1/p')
+	_pipe=$(awk '/^(chunk|mac|seal|all) / { printf "%s%s %s GB/s",
+	    (n++ ? ", " : ""), $1, $3 }' "$L/pipeline.log")
 	echo "# coffer vs restic vs borg"
 	echo
 	echo "Command: \`sh bench/compare.sh $ARGS\`, $RUNS run(s) per tool" \
-	    "and data set, medians; started $START, took $(( $(date +%s) - T0 )) s."
+	    "and data set, medians; started $START, took" \
+	    "$(( $(date +%s) - T0 )) s."
 	echo
-	echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo |
-	    cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem/ { print $2 }') GiB RAM, $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
-	echo "- coffer $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)'); $(restic version | cut -d' ' -f1-2); $(borg --version); $(zstd -V | sed -n "s/.* v\([0-9.]*\),.*/zstd \1/p")"
+	echo "- machine: $(nproc) cores ($_cpu), $_ram GiB RAM, $(uname -sr)," \
+	    "$_os"
+	echo "- coffer $COFFER_REV; $(restic version | cut -d' ' -f1-2);" \
+	    "$(borg --version); $_zstd"
 	echo "- restic: defaults (repository v2, compression auto); borg:" \
 	    "init -e repokey-blake2, create --compression zstd,3; coffer:" \
 	    "defaults (zstd 3); production KDF for all three"
-	echo "- bench_pipeline (one core): $(grep -E '^(chunk|mac|seal|all) ' \
-	    "$L/pipeline.log" | awk '{ printf "%s%s %s GB/s", (NR > 1 ? ", " : ""), $1, $3 }')"
+	echo "- bench_pipeline (one core): $_pipe"
 	echo "- load (uptime) per data set:"
 	sed 's/^/  /' "$BENCH_DIR/load.txt"
 	echo
@@ -555,7 +571,8 @@ report_head() {
 main() {
 	T0=$(date +%s) START=$(date -u '+%Y-%m-%d %H:%M UTC')
 	FILES=0 LAST_RM=$(cat "$BENCH_DIR/.last-purge" 2>/dev/null || echo 0)
-	ARGS=$( [ "$QUICK" = 1 ] && printf -- '--quick ' ; printf -- '--runs %s --sets %s' "$RUNS" "$(echo $SETS | tr ' ' ,)")
+	ARGS="--runs $RUNS --sets $(echo $SETS | tr ' ' ,)"
+	[ "$QUICK" = 0 ] || ARGS="--quick $ARGS"
 	mkdir -p "$BENCH_DIR" "$D" "$L" || die "cannot create $BENCH_DIR"
 	trap cleanup EXIT
 	trap 'exit 130' INT
@@ -613,4 +630,6 @@ main() {
 	    "took $(( $(date +%s) - T0 )) s"
 }
 
-main
+# One line, so that an edit of this file during a run cannot change what
+# the shell reads after main returns.
+main; exit $?
