@@ -36,12 +36,31 @@ struct session {
 
 #define SESSION_INDEX	1	/* load the index */
 #define SESSION_LOCK	2	/* take a shared lock */
+#define SESSION_XLOCK	4	/* take the exclusive lock (prune, forget) */
 
 /*
  * session_open(s, flags): find the repository, read the passcode, open it.
  * Returns EXIT_OK or the exit code to use (message already printed).
  */
 int session_open(struct session *, int);
+
+/*
+ * struct pwsrc: where a passcode comes from, in this order: file, command,
+ * the environment variable env, else a terminal prompt.  Any may be NULL.
+ */
+struct pwsrc {
+	const char *file;
+	const char *cmd;
+	const char *env;
+	const char *prompt;
+};
+
+/*
+ * session_open_at(s, flags, repo, src): session_open for the repository
+ * at repo, with the passcode from src (copy's --from-repo).
+ */
+int session_open_at(struct session *, int, const char *,
+    const struct pwsrc *);
 void session_close(struct session *);
 
 /*
@@ -50,6 +69,9 @@ void session_close(struct session *);
  * confirm).  *pw is sodium_malloc'd; free with passwd_free.  0 or -1.
  */
 int passwd_get(char **, size_t *, int);
+
+/* passwd_get_from(src, &pw, &len): the same, from the sources in src. */
+int passwd_get_from(const struct pwsrc *, char **, size_t *);
 
 /*
  * passwd_new(file, &pw, &len): a new passcode from file (if non-NULL) or a
@@ -62,6 +84,24 @@ void passwd_free(char *);
 void usage_error(const char *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+struct prune_opts;
+
+/*
+ * cli_prune_option(cmd, o, name, value): apply a prune option given to
+ * command cmd: name is "max-unused" (N%, a size such as 500M, or
+ * "unlimited") or "max-repack-size" (a size: bytes, or with k/K, m/M, g/G,
+ * t/T).  0, or -1 after a usage error.
+ */
+int cli_prune_option(const char *, struct prune_opts *, const char *,
+    const char *);
+
+/*
+ * cli_prune(s, o): prune the session's repository, which must have been
+ * opened with SESSION_XLOCK, and print the report (JSON with --json).
+ * Returns an exit code.  For `prune` and `forget --prune`.
+ */
+int cli_prune(struct session *, const struct prune_opts *);
+
 /* Commands. */
 int cmd_init(int, char **);
 int cmd_backup(int, char **);
@@ -70,5 +110,7 @@ int cmd_ls(int, char **);
 int cmd_restore(int, char **);
 int cmd_check(int, char **);
 int cmd_key(int, char **);
+int cmd_prune(int, char **);
+int cmd_copy(int, char **);
 
 #endif

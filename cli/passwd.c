@@ -155,33 +155,52 @@ check_nonempty(char *p, size_t len)
 }
 
 int
-passwd_get(char **pw, size_t *len, int confirm)
+passwd_get_from(const struct pwsrc *src, char **pw, size_t *len)
 {
-	const char *env = getenv("COFFER_PASSWORD");
+	const char *env = src->env != NULL ? getenv(src->env) : NULL;
 	char *p;
 	int rc;
 
 	if ((p = pw_alloc()) == NULL)
 		return (-1);
-	if (G.pwfile != NULL)
-		rc = from_file(G.pwfile, p, len);
-	else if (G.pwcmd != NULL)
-		rc = from_command(G.pwcmd, p, len);
+	if (src->file != NULL)
+		rc = from_file(src->file, p, len);
+	else if (src->cmd != NULL)
+		rc = from_command(src->cmd, p, len);
 	else if (env != NULL) {
 		*len = strlen(env);
 		rc = (*len <= PW_MAX) ? 0 : -1;
 		if (rc == 0)
 			memcpy(p, env, *len);
 		else
-			warn0("COFFER_PASSWORD longer than %d bytes", PW_MAX);
-	} else if (confirm)
-		rc = tty_twice("enter the passcode for the new repository: ",
-		    p, len);
-	else
-		rc = from_tty("enter the repository passcode: ", p, len);
+			warn0("%s longer than %d bytes", src->env, PW_MAX);
+	} else
+		rc = from_tty(src->prompt != NULL ? src->prompt :
+		    "enter the repository passcode: ", p, len);
 	if (rc == 0)
 		rc = check_nonempty(p, *len);
 	if (rc) {
+		passwd_free(p);
+		return (-1);
+	}
+	*pw = p;
+	return (0);
+}
+
+int
+passwd_get(char **pw, size_t *len, int confirm)
+{
+	struct pwsrc src = { G.pwfile, G.pwcmd, "COFFER_PASSWORD",
+	    "enter the repository passcode: " };
+	char *p;
+
+	if (!confirm || G.pwfile != NULL || G.pwcmd != NULL ||
+	    getenv("COFFER_PASSWORD") != NULL)
+		return (passwd_get_from(&src, pw, len));
+	if ((p = pw_alloc()) == NULL)
+		return (-1);
+	if (tty_twice("enter the passcode for the new repository: ", p,
+	    len) || check_nonempty(p, *len)) {
 		passwd_free(p);
 		return (-1);
 	}

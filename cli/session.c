@@ -9,25 +9,36 @@
 int
 session_open(struct session *s, int flags)
 {
+	struct pwsrc src = { G.pwfile, G.pwcmd, "COFFER_PASSWORD",
+	    "enter the repository passcode: " };
+
+	if (G.repo == NULL || G.repo[0] == '\0') {
+		memset(s, 0, sizeof(*s));
+		warn0("no repository given: use -r/--repo or set "
+		    "COFFER_REPOSITORY");
+		return (EXIT_ERR);
+	}
+	return (session_open_at(s, flags, G.repo, &src));
+}
+
+int
+session_open_at(struct session *s, int flags, const char *repo,
+    const struct pwsrc *src)
+{
 	struct backend *be;
 	char *pw;
 	size_t pwlen;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (G.repo == NULL || G.repo[0] == '\0') {
-		warn0("no repository given: use -r/--repo or set "
-		    "COFFER_REPOSITORY");
-		return (EXIT_ERR);
-	}
-	if ((be = backend_open(G.repo)) == NULL)
+	if ((be = backend_open(repo)) == NULL)
 		return (EXIT_ERR);
 	/* Refuse a missing or newer repository before asking anything. */
 	if ((rc = repo_probe(be)) != 0) {
 		backend_free(be);
 		return (rc == REPO_NOREPO ? EXIT_NOREPO : EXIT_ERR);
 	}
-	if (passwd_get(&pw, &pwlen, 0)) {
+	if (passwd_get_from(src, &pw, &pwlen)) {
 		backend_free(be);
 		return (EXIT_ERR);
 	}
@@ -38,7 +49,8 @@ session_open(struct session *s, int flags)
 		return (rc == REPO_NOREPO ? EXIT_NOREPO :
 		    rc == REPO_BADPASS ? EXIT_BADPASS : EXIT_ERR);
 	}
-	if ((flags & SESSION_LOCK) && lock_acquire(s->r, 0, &s->lk) != 0) {
+	if ((flags & (SESSION_LOCK | SESSION_XLOCK)) &&
+	    lock_acquire(s->r, (flags & SESSION_XLOCK) != 0, &s->lk) != 0) {
 		session_close(s);
 		return (EXIT_ERR);
 	}

@@ -100,10 +100,22 @@ scan_cb(void *cookie, const char *name, uint64_t size)
 	}
 	/*
 	 * Not refreshed for too long: ignore it, but leave it (our clock
-	 * may be the one that is wrong); `unlock` removes such locks.
+	 * may be the one that is wrong); `unlock` removes such locks.  An
+	 * exclusive lock (prune) does not ignore it: the process may only
+	 * be suspended (a laptop asleep in the middle of a backup), and on
+	 * waking it would save a snapshot naming blobs prune removed.
 	 */
-	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS)
+	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS) {
+		if (s->exclusive && !s->conflict) {
+			s->conflict = 1;
+			snprintf(s->who, sizeof(s->who), "a stale lock of "
+			    "%s@%s (pid %lld), not refreshed for %lld s; if "
+			    "no coffer process uses the repository any more, "
+			    "remove it with `coffer unlock`", u, h,
+			    (long long)pid, (long long)(time(NULL) - t));
+		}
 		goto done;
+	}
 	if (s->exclusive || excl) {
 		s->conflict = 1;
 		snprintf(s->who, sizeof(s->who), "%s lock held by %s@%s "

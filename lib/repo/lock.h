@@ -6,8 +6,10 @@
 /*
  * Repository locks, as in restic: any number of shared locks (backup,
  * restore, check) or one exclusive lock (prune).  A lock is a sealed JSON
- * object in locks/ refreshed every 5 minutes; one not refreshed for 30
- * minutes, or whose process is gone on this host, is stale and ignored.
+ * object in locks/ refreshed every 5 minutes; one whose process is gone on
+ * this host is removed; one not refreshed for 30 minutes is stale and
+ * ignored, except by an exclusive lock, which refuses to start until it
+ * is removed (`unlock`): it may belong to a process that is only asleep.
  */
 
 #define LOCK_STALE_SECS		(30 * 60)

@@ -1,7 +1,8 @@
 /*
  * Snapshot JSON (sealed as type "snapshots"):
  * {"time": "RFC 3339 with ns", "tree": hex, "parent": hex?, "paths": [...],
- *  "hostname", "username", "uid", "gid", "tags": [...], "summary": {...}}
+ *  "hostname", "username", "uid", "gid", "tags": [...], "summary": {...},
+ *  "original": hex?}
  * A path that is not valid UTF-8 is stored as {"hex": "..."}.
  */
 #include <stdio.h>
@@ -164,7 +165,7 @@ strarray(char **v, size_t n, int paths)
 void *
 snapshot_to_json(const struct snapshot *s)
 {
-	char t[64], tree[65], id[65], parent[65];
+	char t[64], tree[65], id[65], parent[65], orig[65];
 	json_t *j;
 
 	rfc3339(s->time_sec, s->time_nsec, t, sizeof(t));
@@ -181,6 +182,10 @@ snapshot_to_json(const struct snapshot *s)
 	if (j != NULL && s->has_parent) {
 		hex_encode(s->parent, 32, parent);
 		json_object_set_new(j, "parent", json_string(parent));
+	}
+	if (j != NULL && s->has_original) {
+		hex_encode(s->original, 32, orig);
+		json_object_set_new(j, "original", json_string(orig));
 	}
 	return (j);
 }
@@ -231,7 +236,8 @@ strlist(json_t *a, char ***vp, size_t *np, int paths)
 static int
 snapshot_parse(const struct buf *b, struct snapshot *s)
 {
-	const char *t, *tree, *parent = NULL, *host = "", *user = "";
+	const char *t, *tree, *parent = NULL, *orig = NULL, *host = "";
+	const char *user = "";
 	json_t *j, *paths, *tags = NULL, *sum = NULL;
 	json_int_t uid = 0, gid = 0;
 	int rc = 1;
@@ -239,9 +245,10 @@ snapshot_parse(const struct buf *b, struct snapshot *s)
 	if ((j = json_loadb((const char *)b->data, b->len, 0, NULL)) == NULL)
 		return (1);
 	if (json_unpack(j, "{s:s, s:s, s:o, s?s, s?s, s?I, s?I, s?o, s?s, "
-	    "s?o}", "time", &t, "tree", &tree, "paths", &paths,
+	    "s?o, s?s}", "time", &t, "tree", &tree, "paths", &paths,
 	    "hostname", &host, "username", &user, "uid", &uid, "gid", &gid,
-	    "tags", &tags, "parent", &parent, "summary", &sum) != 0)
+	    "tags", &tags, "parent", &parent, "summary", &sum, "original",
+	    &orig) != 0)
 		goto done;
 	if (parse_rfc3339(t, &s->time_sec, &s->time_nsec) ||
 	    strlen(tree) != 64 || hex_decode(tree, s->tree, 32) ||
@@ -253,6 +260,11 @@ snapshot_parse(const struct buf *b, struct snapshot *s)
 		if (strlen(parent) != 64 || hex_decode(parent, s->parent, 32))
 			goto done;
 		s->has_parent = 1;
+	}
+	if (orig != NULL) {
+		if (strlen(orig) != 64 || hex_decode(orig, s->original, 32))
+			goto done;
+		s->has_original = 1;
 	}
 	if ((s->hostname = strdup(host)) == NULL ||
 	    (s->username = strdup(user)) == NULL)

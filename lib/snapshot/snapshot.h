@@ -36,6 +36,8 @@ struct snapshot {
 	uint8_t tree[32];
 	int has_parent;
 	uint8_t parent[32];
+	int has_original;	/* a copy (coffer copy) or a rewrite */
+	uint8_t original[32];	/* id of the snapshot it was made from */
 	struct snap_summary sum;
 };
 
