@@ -2,6 +2,7 @@
 #define COFFER_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "index/index.h"
 #include "repo/lock.h"
@@ -12,6 +13,7 @@
 #define EXIT_ERR	1
 #define EXIT_PARTIAL	3	/* backup incomplete: unreadable files */
 #define EXIT_NOREPO	10
+#define EXIT_LOCKED	11	/* the repository is locked by another */
 #define EXIT_BADPASS	12
 
 /* Global options, accepted before or after the command. */
@@ -102,6 +104,46 @@ int cli_prune_option(const char *, struct prune_opts *, const char *,
  */
 int cli_prune(struct session *, const struct prune_opts *);
 
+/*
+ * Selecting snapshots (snapsel.c), as restic's commands do:
+ * snapsel_find(ss, f, args, nargs, &v, &n): the snapshots args name (ids,
+ * unique id prefixes, or "latest": the newest snapshot matching f), or
+ * every snapshot matching f if nargs is 0; oldest first, each once.  *v is
+ * freed with snapshot_list_free.  EXIT_OK, or EXIT_ERR (reported).
+ */
+struct snapfilter;
+struct snapshot;
+int snapsel_find(struct session *, const struct snapfilter *, char **, int,
+    struct snapshot **, size_t *);
+
+/*
+ * snapsel_filter_opt(f, c, arg, &rc): handle the filter options --host,
+ * --tag and --path, whose getopt_long codes are SEL_HOST, SEL_TAG and
+ * SEL_PATH.  Returns 1 if c was one of them (*rc = 0 or -1), else 0.
+ */
+#define SEL_HOST	0x101
+#define SEL_TAG		0x102
+#define SEL_PATH	0x103
+#define SEL_LONGOPTS							\
+	{ "host", required_argument, NULL, SEL_HOST },			\
+	{ "tag", required_argument, NULL, SEL_TAG },			\
+	{ "path", required_argument, NULL, SEL_PATH }
+int snapsel_filter_opt(struct snapfilter *, int, const char *, int *);
+
+/*
+ * cli_parse_time(s, &t): "YYYY-MM-DD HH:MM:SS" (or without seconds, or a
+ * date alone, or RFC 3339 with 'T'), in local time, as restic's --time.
+ * 0, or -1 (not reported).
+ */
+int cli_parse_time(const char *, int64_t *);
+
+/* cli_snapshot_json(s): snapshot_to_json with "short_id" (a json_t *). */
+void *cli_snapshot_json(const struct snapshot *);
+
+/* cli_json_print(j): print a json_t (void *) compactly on one line and
+ * free it. */
+void cli_json_print(void *);
+
 /* Commands. */
 int cmd_init(int, char **);
 int cmd_backup(int, char **);
@@ -112,5 +154,6 @@ int cmd_check(int, char **);
 int cmd_key(int, char **);
 int cmd_prune(int, char **);
 int cmd_copy(int, char **);
+int cmd_forget(int, char **);
 
 #endif

@@ -209,6 +209,7 @@ static const struct option longopts[] = {
 	{ "tag", required_argument, NULL, 't' },
 	{ "host", required_argument, NULL, 'H' },
 	{ "workers", required_argument, NULL, 'w' },
+	{ "time", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -218,7 +219,8 @@ help(void)
 {
 	printf("usage: coffer backup [--exclude PATTERN] [--exclude-file F] "
 	    "[--one-file-system]\n                     [--tag TAG] [--host "
-	    "HOST] PATH...\n");
+	    "HOST]\n                     [--time \"YYYY-MM-DD HH:MM:SS\"] "
+	    "PATH...\n");
 }
 
 int
@@ -256,6 +258,15 @@ cmd_backup(int argc, char **argv)
 			break;
 		case 'w':
 			o.nworkers = atoi(optarg);
+			break;
+		case 'T':
+			/* restic's --time: the snapshot's time, local. */
+			if (cli_parse_time(optarg, &o.time_sec)) {
+				usage_error("backup", "invalid --time \"%s\": "
+				    "expected \"YYYY-MM-DD HH:MM:SS\"", optarg);
+				goto done;
+			}
+			o.has_time = 1;
 			break;
 		case 'h':
 			help();

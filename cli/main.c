@@ -33,6 +33,7 @@ static const struct {
 	{ "restore", cmd_restore, "restore a snapshot" },
 	{ "check", cmd_check, "verify the repository" },
 	{ "key", cmd_key, "manage passcode key slots" },
+	{ "forget", cmd_forget, "remove snapshots by id or policy" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -51,7 +52,7 @@ usage(FILE *f)
 	    "COFFER_REPOSITORY; the passcode from COFFER_PASSWORD,\n"
 	    "--password-file, --password-command, or a prompt.\n"
 	    "Exit codes: 0 ok, 1 error, 3 backup incomplete, 10 no "
-	    "repository, 12 wrong passcode.\n");
+	    "repository, 11 locked,\n12 wrong passcode.\n");
 }
 
 void

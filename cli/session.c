@@ -50,9 +50,10 @@ session_open_at(struct session *s, int flags, const char *repo,
 		    rc == REPO_BADPASS ? EXIT_BADPASS : EXIT_ERR);
 	}
 	if ((flags & (SESSION_LOCK | SESSION_XLOCK)) &&
-	    lock_acquire(s->r, (flags & SESSION_XLOCK) != 0, &s->lk) != 0) {
+	    (rc = lock_acquire(s->r, (flags & SESSION_XLOCK) != 0,
+	    &s->lk)) != 0) {
 		session_close(s);
-		return (EXIT_ERR);
+		return (rc == 1 ? EXIT_LOCKED : EXIT_ERR);
 	}
 	if ((flags & SESSION_INDEX) && index_load(s->r, &s->ix)) {
 		session_close(s);

@@ -703,6 +703,10 @@ fill_snapshot(struct bk *bk, char **abs, size_t nabs, struct snapshot *s)
 	clock_gettime(CLOCK_REALTIME, &now);
 	s->time_sec = now.tv_sec;
 	s->time_nsec = (uint32_t)now.tv_nsec;
+	if (o->has_time) {
+		s->time_sec = o->time_sec;
+		s->time_nsec = 0;
+	}
 	sysinfo_host(host, sizeof(host));
 	sysinfo_user(user, sizeof(user));
 	/* Snapshot metadata is JSON text: drop names that are not UTF-8. */

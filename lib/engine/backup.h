@@ -2,6 +2,7 @@
 #define COFFER_BACKUP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "index/index.h"
 #include "repo/repo.h"
@@ -19,6 +20,8 @@ struct backup_opts {
 	int nworkers;		/* 0: one per core */
 	int progress;		/* print a progress line to stderr */
 	const struct snapshot *parent;	/* NULL: none */
+	int has_time;		/* use time_sec as the snapshot's time */
+	int64_t time_sec;	/* (restic's --time) instead of now */
 };
 
 /*
