@@ -155,5 +155,6 @@ int cmd_key(int, char **);
 int cmd_prune(int, char **);
 int cmd_copy(int, char **);
 int cmd_forget(int, char **);
+int cmd_tag(int, char **);
 
 #endif

@@ -34,6 +34,7 @@ static const struct {
 	{ "check", cmd_check, "verify the repository" },
 	{ "key", cmd_key, "manage passcode key slots" },
 	{ "forget", cmd_forget, "remove snapshots by id or policy" },
+	{ "tag", cmd_tag, "add, remove or set snapshot tags" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
