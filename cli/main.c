@@ -35,6 +35,7 @@ static const struct {
 	{ "key", cmd_key, "manage passcode key slots" },
 	{ "forget", cmd_forget, "remove snapshots by id or policy" },
 	{ "tag", cmd_tag, "add, remove or set snapshot tags" },
+	{ "prune", cmd_prune, "remove data no snapshot needs" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

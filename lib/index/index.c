@@ -331,31 +331,59 @@ index_pending(struct index *ix)
 	return (n);
 }
 
+int
+index_encode_pack(struct buf *b, const struct idx_pack *pk,
+    const struct pack_entry *e, size_t n)
+{
+	size_t j;
+
+	if (buf_append(b, pk->id, 32) || buf_append(b, pk->salt, 32) ||
+	    buf_put_varint(b, n))
+		return (-1);
+	for (j = 0; j < n; j++) {
+		if (buf_put_u8(b, e[j].type) || buf_put_u8(b, e[j].flags) ||
+		    buf_put_varint(b, e[j].offset) ||
+		    buf_put_varint(b, e[j].stored_len) ||
+		    buf_put_varint(b, e[j].raw_len) ||
+		    buf_append(b, e[j].id, 32))
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+encode_head(struct buf *b, size_t npacks)
+{
+
+	return (buf_append(b, "CFIX", 4) || buf_put_u8(b, 1) ||
+	    buf_put_varint(b, npacks) ? -1 : 0);
+}
+
 static int
 encode_queue(struct qpack *q, size_t nq, struct buf *b)
 {
-	size_t i, j;
+	size_t i;
 
-	if (buf_append(b, "CFIX", 4) || buf_put_u8(b, 1) ||
-	    buf_put_varint(b, nq))
+	if (encode_head(b, nq))
 		return (-1);
-	for (i = 0; i < nq; i++) {
-		if (buf_append(b, q[i].p.id, 32) ||
-		    buf_append(b, q[i].p.salt, 32) ||
-		    buf_put_varint(b, q[i].n))
+	for (i = 0; i < nq; i++)
+		if (index_encode_pack(b, &q[i].p, q[i].e, q[i].n))
 			return (-1);
-		for (j = 0; j < q[i].n; j++) {
-			const struct pack_entry *e = &q[i].e[j];
-
-			if (buf_put_u8(b, e->type) || buf_put_u8(b, e->flags) ||
-			    buf_put_varint(b, e->offset) ||
-			    buf_put_varint(b, e->stored_len) ||
-			    buf_put_varint(b, e->raw_len) ||
-			    buf_append(b, e->id, 32))
-				return (-1);
-		}
-	}
 	return (0);
+}
+
+int
+index_put_file(struct repo *r, const uint8_t *body, size_t len,
+    size_t npacks, uint8_t id[32])
+{
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	if (encode_head(&b, npacks) == 0 && buf_append(&b, body, len) == 0 &&
+	    repo_put_sealed(r, OBJ_INDEX, b.data, b.len, id) == 0)
+		rc = 0;
+	buf_release(&b);
+	return (rc);
 }
 
 int
@@ -406,6 +434,28 @@ index_foreach(struct index *ix, index_cb *cb, void *cookie)
 			return (rc);
 	}
 	return (0);
+}
+
+size_t
+index_count(struct index *ix)
+{
+
+	return (ix->n);
+}
+
+size_t
+index_pos(struct index *ix, const uint8_t id[32])
+{
+	const struct idx_entry *e = persist_find(ix, id);
+
+	return (e != NULL ? (size_t)(e - ix->e) : INDEX_NOPOS);
+}
+
+const struct idx_entry *
+index_at(struct index *ix, size_t pos)
+{
+
+	return (&ix->e[pos]);
 }
 
 size_t

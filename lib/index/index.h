@@ -94,6 +94,33 @@ int index_parse(const uint8_t *, size_t, index_cb *, void *);
 /* Iterate the loaded index: cb for every entry (sorted by id). */
 int index_foreach(struct index *, index_cb *, void *);
 
+/*
+ * The loaded (persistent) part of the index as an array sorted by blob id,
+ * one entry per id, without this session's additions: index_count(ix)
+ * entries; index_pos(ix, id) is an id's position (0 .. count - 1) or
+ * INDEX_NOPOS; index_at(ix, pos) the entry there.  Prune keys its tables
+ * by these positions.
+ */
+#define INDEX_NOPOS	SIZE_MAX
+size_t index_count(struct index *);
+size_t index_pos(struct index *, const uint8_t[32]);
+const struct idx_entry *index_at(struct index *, size_t);
+
+/*
+ * index_encode_pack(b, pk, e, n): append one pack's record (pack id, salt,
+ * its n blobs) to b, the body of an index file.  0 or -1.
+ */
+int index_encode_pack(struct buf *, const struct idx_pack *,
+    const struct pack_entry *, size_t);
+
+/*
+ * index_put_file(r, body, len, npacks, id): store an index file made of
+ * npacks records encoded by index_encode_pack; id receives its name.
+ * 0 or -1.
+ */
+int index_put_file(struct repo *, const uint8_t *, size_t, size_t,
+    uint8_t[32]);
+
 /* index_npacks(ix), index_pack(ix, i): the pack table. */
 size_t index_npacks(struct index *);
 const struct idx_pack *index_pack(struct index *, size_t);

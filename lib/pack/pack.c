@@ -317,6 +317,56 @@ done:
 }
 
 int
+blob_open_stored(struct repo *r, const uint8_t key[CRYPTO_KEY_LEN],
+    const struct pack_entry *e, const uint8_t *ct, struct buf *stored,
+    struct buf *out)
+{
+	uint8_t nonce[CRYPTO_NONCE_LEN], aad[38], id[32];
+	const struct buf *pt;
+	size_t n;
+	int rc;
+
+	stored->len = 0;
+	out->len = 0;
+	if (e->stored_len < CRYPTO_TAG_LEN || e->raw_len > PACK_MAX_BLOB ||
+	    (!(e->flags & BLOB_F_ZSTD) &&
+	    e->stored_len - CRYPTO_TAG_LEN != e->raw_len))
+		return (1);
+	blob_nonce(e->offset, nonce);
+	blob_aad(e->type, e->flags, e->raw_len, e->id, aad);
+	if (buf_reserve(stored, e->stored_len))
+		return (-1);
+	if ((rc = crypto_aead_open(key, nonce, aad, sizeof(aad), ct,
+	    e->stored_len, stored->data)) != 0)
+		return (rc);
+	stored->len = e->stored_len - CRYPTO_TAG_LEN;
+	pt = stored;
+	if (e->flags & BLOB_F_ZSTD) {
+		rc = -1;
+		if (buf_reserve(out, e->raw_len + 1))
+			goto done;
+		n = ZSTD_decompress(out->data, e->raw_len, stored->data,
+		    stored->len);
+		rc = 1;
+		if (ZSTD_isError(n) || n != e->raw_len)
+			goto done;
+		out->len = n;
+		pt = out;
+	}
+	/* The keyed id must match: the index could have lied. */
+	rc = -1;
+	if (blob_id_of(r, e->type, pt->data, pt->len, id))
+		goto done;
+	rc = (sodium_memcmp(id, e->id, 32) == 0) ? 0 : 1;
+done:
+	if (rc != 0) {
+		stored->len = 0;
+		out->len = 0;
+	}
+	return (rc);
+}
+
+int
 pack_locate(struct repo *r, const uint8_t salt[PACK_SALT_LEN],
     const uint8_t loc[PACK_LOCATOR_LEN], uint64_t len, uint64_t *hoffp,
     uint64_t *hlenp)

@@ -94,6 +94,17 @@ int blob_open(struct repo *, const uint8_t[CRYPTO_KEY_LEN],
     const struct pack_entry *, const uint8_t *, struct buf *);
 
 /*
+ * blob_open_stored(r, key, e, ct, stored, tmp): verify a blob as
+ * blob_open does, and return its stored form (its plaintext, or the zstd
+ * frame of it if e->flags says so) in stored, to be packed again as it is
+ * (prune's repacking); tmp is scratch space for the decompressed bytes.
+ * stored is emptied first and filled only if the blob is authentic and
+ * its id matches.  0, 1, -1 as blob_open.
+ */
+int blob_open_stored(struct repo *, const uint8_t[CRYPTO_KEY_LEN],
+    const struct pack_entry *, const uint8_t *, struct buf *, struct buf *);
+
+/*
  * blob_id_of(r, type, p, len, id): a blob's id: HMAC-SHA-256 over the
  * plaintext, keyed with the data-id key or the tree-id key by type, so a
  * file's bytes can never be mistaken for a tree (or the reverse).  0/-1.
