@@ -25,7 +25,6 @@
  *    rewritten.
  * 4. Write and delete (prune_write.c).
  */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,7 +514,7 @@ plan(struct prune *p)
 		maxun = UINT64_MAX;
 		break;
 	default:
-		maxun = (uint64_t)floor(p->o->unused_pct /
+		maxun = (uint64_t)(p->o->unused_pct /
 		    (100 - p->o->unused_pct) * (double)used);
 	}
 	sort_base = p->packs;
