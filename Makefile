@@ -12,6 +12,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SRV_PKGS   := libmicrohttpd sqlite3
 SRV_CFLAGS := $(shell pkg-config --cflags $(SRV_PKGS) 2>/dev/null)
 SRV_LIBS   := $(shell pkg-config --libs $(SRV_PKGS) 2>/dev/null)
+# libfuse3: for `coffer mount` (cli/) only.
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS   := $(shell pkg-config --libs fuse3 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
@@ -73,7 +76,9 @@ $(BUILD)/libcoffer.a: $(LIB_OBJS)
 
 $(BUILD)/coffer: $(CLI_OBJS) $(BUILD)/libcoffer.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
+
+$(CLI_OBJS): CFLAGS += $(FUSE_CFLAGS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcofferd.a \
     $(BUILD)/libcoffer.a

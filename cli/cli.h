@@ -156,5 +156,6 @@ int cmd_prune(int, char **);
 int cmd_copy(int, char **);
 int cmd_forget(int, char **);
 int cmd_tag(int, char **);
+int cmd_mount(int, char **);
 
 #endif

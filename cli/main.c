@@ -36,6 +36,7 @@ static const struct {
 	{ "forget", cmd_forget, "remove snapshots by id or policy" },
 	{ "tag", cmd_tag, "add, remove or set snapshot tags" },
 	{ "prune", cmd_prune, "remove data no snapshot needs" },
+	{ "mount", cmd_mount, "browse snapshots through FUSE" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
