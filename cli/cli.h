@@ -137,6 +137,22 @@ int snapsel_filter_opt(struct snapfilter *, int, const char *, int *);
  */
 int cli_parse_time(const char *, int64_t *);
 
+/*
+ * snapsel_one(ss, f, spec, s, &subpath): the one snapshot spec names (an
+ * id, a prefix, or "latest" among those matching f) into s (release it
+ * with snapshot_release).  If subpath is not NULL, spec may be
+ * "SNAPSHOT:PATH" as in restic, and *subpath is a malloc'd copy of PATH
+ * (NULL without one).  EXIT_OK or EXIT_ERR (reported).
+ */
+int snapsel_one(struct session *, const struct snapfilter *, const char *,
+    struct snapshot *, char **);
+
+/*
+ * cli_json_bytes(p, n, &lossy): a JSON string (json_t *) for bytes that
+ * may not be UTF-8: invalid bytes become U+FFFD and *lossy is set.
+ */
+void *cli_json_bytes(const char *, size_t, int *);
+
 /* cli_snapshot_json(s): snapshot_to_json with "short_id" (a json_t *). */
 void *cli_snapshot_json(const struct snapshot *);
 
@@ -157,5 +173,7 @@ int cmd_copy(int, char **);
 int cmd_forget(int, char **);
 int cmd_tag(int, char **);
 int cmd_mount(int, char **);
+int cmd_diff(int, char **);
+int cmd_find(int, char **);
 
 #endif

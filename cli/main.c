@@ -37,6 +37,8 @@ static const struct {
 	{ "tag", cmd_tag, "add, remove or set snapshot tags" },
 	{ "prune", cmd_prune, "remove data no snapshot needs" },
 	{ "mount", cmd_mount, "browse snapshots through FUSE" },
+	{ "diff", cmd_diff, "show what changed between two snapshots" },
+	{ "find", cmd_find, "find files and directories in snapshots" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -164,3 +164,73 @@ cli_snapshot_json(const struct snapshot *s)
 	json_object_set_new(j, "short_id", json_string(hex));
 	return (j);
 }
+
+int
+snapsel_one(struct session *ss, const struct snapfilter *f, const char *spec,
+    struct snapshot *out, char **subpath)
+{
+	struct snapshot *v;
+	const char *colon = strchr(spec, ':');
+	char *id;
+	size_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (subpath != NULL)
+		*subpath = NULL;
+	if ((id = strndup(spec, colon != NULL && subpath != NULL ?
+	    (size_t)(colon - spec) : strlen(spec))) == NULL) {
+		warnp("strndup");
+		return (EXIT_ERR);
+	}
+	rc = snapsel_find(ss, f, &id, 1, &v, &n);
+	free(id);
+	if (rc != EXIT_OK)
+		return (rc);
+	if (subpath != NULL && colon != NULL &&
+	    (*subpath = strdup(colon + 1)) == NULL) {
+		warnp("strdup");
+		snapshot_list_free(v, n);
+		return (EXIT_ERR);
+	}
+	*out = v[0];
+	memset(&v[0], 0, sizeof(v[0]));
+	snapshot_list_free(v, n);
+	return (EXIT_OK);
+}
+
+void *
+cli_json_bytes(const char *p, size_t n, int *lossy)
+{
+	json_t *j;
+	char *q;
+	size_t i, k, o = 0;
+
+	*lossy = 0;
+	if ((j = json_stringn(p, n)) != NULL)
+		return (j);
+	/* Keep valid UTF-8 sequences; anything else becomes U+FFFD. */
+	*lossy = 1;
+	if (n > SIZE_MAX / 3 || (q = malloc(3 * n + 1)) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i += k) {
+		unsigned char c = (unsigned char)p[i];
+		json_t *t;
+
+		k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
+		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (k > 0 && i + k <= n && c != 0 &&
+		    (t = json_stringn(p + i, k)) != NULL) {
+			json_decref(t);
+			memcpy(q + o, p + i, k);
+			o += k;
+			continue;
+		}
+		memcpy(q + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		k = 1;
+	}
+	j = json_stringn(q, o);
+	free(q);
+	return (j);
+}
