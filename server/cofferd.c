@@ -28,6 +28,7 @@
 #include "srv_db.h"
 #include "srv_http.h"
 #include "srv_metrics.h"
+#include "srv_realm.h"
 #include "srv_store.h"
 
 static void
@@ -37,6 +38,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: cofferd serve --data DIR --listen HOST:PORT\n"
 "                     [--tls-cert CERT.pem --tls-key KEY.pem]\n"
+"                     [--realm --jurisdiction CODE]\n"
 "                     [--config FILE] [--SETTING VALUE ...]\n"
 "       cofferd user add|passwd|remove|list|quota ... --data DIR\n"
 "       cofferd token add|revoke|list ... --data DIR\n"
@@ -72,6 +74,11 @@ usage(FILE *f)
 "  --metrics-auth loopback|auth|none|off (loopback)\n"
 "  --metrics-user NAME (metrics)  --shutdown-timeout SECS (30)\n"
 "  --access-log on|off (on)     --recount-usage on|off (on)\n"
+"  --realm [on|off] (off)       --jurisdiction CODE (none)\n"
+"\n"
+"With --realm, cofferd is also a passcode-recovery realm: it answers\n"
+"/realm/v1/... (docs/RECOVERY.md) for its accounts, keeps its state in\n"
+"DIR/realm.db, and declares the jurisdiction CODE (e.g. DE) to clients.\n"
 "\n"
 "cofferd prints \"cofferd listening on HOST:PORT\" on standard error when\n"
 "ready, then one JSON line per request; SIGTERM stops it gracefully.\n");
@@ -107,6 +114,9 @@ apply_flags(struct srv_config *cfg, int argc, char **argv, int only_config,
 		key[kl] = '\0';
 		if (eq != NULL) {
 			val = eq + 1;
+		} else if (strcmp(key, "realm") == 0 && (i + 1 == argc ||
+		    strncmp(argv[i + 1], "--", 2) == 0)) {
+			val = "on";	/* a bare --realm */
 		} else if (i + 1 < argc) {
 			val = argv[++i];
 		} else {
@@ -161,6 +171,7 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 	struct srv_db *db = NULL;
 	struct srv_store *st = NULL;
 	struct srv_metrics *m = NULL;
+	struct srv_realm *realm = NULL;
 	struct srv_server *srv;
 	char root[PATH_MAX];
 	int64_t left;
@@ -177,8 +188,14 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 		goto done;
 	if (cfg->recount_usage && recount(db, st))
 		goto done;
-	if (srv_http_start(cfg, db, st, m, &srv))
+	if (cfg->realm && srv_realm_open(cfg->data, cfg->jurisdiction, db,
+	    &realm))
 		goto done;
+	if (srv_http_start(cfg, db, st, m, realm, &srv))
+		goto done;
+	if (realm != NULL)
+		fprintf(stderr, "cofferd realm %s, jurisdiction %s\n",
+		    srv_realm_id_hex(realm), cfg->jurisdiction);
 	fprintf(stderr, "cofferd listening on %s\n", srv_http_address(srv));
 	fflush(stderr);
 	do {
@@ -191,6 +208,7 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 		warn0("%lld requests cut short", (long long)left);
 	rc = 0;
 done:
+	srv_realm_close(realm);
 	srv_metrics_free(m);
 	srv_store_free(st);
 	srv_db_close(db);

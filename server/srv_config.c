@@ -60,6 +60,9 @@ static const struct setting {
 	    "on" },
 	{ "recount_usage", K_BOOL, offsetof(struct srv_config, recount_usage),
 	    0, 0, "on" },
+	{ "realm", K_BOOL, offsetof(struct srv_config, realm), 0, 0, "off" },
+	{ "jurisdiction", K_STR, offsetof(struct srv_config, jurisdiction),
+	    0, 0, NULL },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -442,6 +445,11 @@ srv_config_check(const struct srv_config *c)
 	if (c->metrics_auth != METRICS_NONE &&
 	    c->metrics_auth != METRICS_OFF && c->metrics_user == NULL) {
 		warn0("metrics_auth needs a metrics_user");
+		return (-1);
+	}
+	if (c->realm && c->jurisdiction == NULL) {
+		warn0("a realm must declare its jurisdiction "
+		    "(--jurisdiction CODE, e.g. DE)");
 		return (-1);
 	}
 	return (0);

@@ -40,6 +40,8 @@ struct srv_config {
 	unsigned shutdown_timeout;	/* seconds to let requests finish */
 	int access_log;			/* one JSON line per request */
 	int recount_usage;		/* recount accounts' usage at start */
+	int realm;			/* serve the recovery realm API */
+	char *jurisdiction;		/* the realm's declared label */
 };
 
 /* srv_config_init(c): the built-in defaults.  0 or -1 (ENOMEM). */

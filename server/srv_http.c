@@ -39,6 +39,7 @@
 
 #include "srv_db.h"
 #include "srv_http.h"
+#include "srv_realm.h"
 #include "srv_rest.h"
 
 struct srv_server {
@@ -495,20 +496,29 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		/* Ambiguous framing: answer now, and close. */
 		if (body_headers(req))
 			return (queue(c, req));
-		srv_rest_begin(req, url);
+		/* The router: realm paths, when this is a realm; storage. */
+		req->is_realm = (req->ctx->realm != NULL &&
+		    srv_realm_match(url));
+		if (req->is_realm)
+			srv_realm_begin(req, url);
+		else
+			srv_rest_begin(req, url);
 		/* Refused with a body to follow: answer now, then close. */
 		if (req->resp.status != 0 && req->has_body)
 			return (queue(c, req));
 		return (MHD_YES);
 	}
 	if (*upload_size > 0) {
-		if (srv_rest_body(req, (const uint8_t *)upload_data,
-		    *upload_size))
+		if ((req->is_realm ? srv_realm_body : srv_rest_body)(req,
+		    (const uint8_t *)upload_data, *upload_size))
 			return (MHD_NO);
 		*upload_size = 0;
 		return (MHD_YES);
 	}
-	srv_rest_finish(req);
+	if (req->is_realm)
+		srv_realm_finish(req);
+	else
+		srv_rest_finish(req);
 	return (queue(c, req));
 }
 
@@ -529,7 +539,9 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	*con_cls = NULL;
 	rs = &req->resp;
-	if (req->begun)
+	if (req->begun && req->is_realm)
+		srv_realm_done(req);
+	else if (req->begun)
 		srv_rest_done(req);
 	secs = elapsed(&req->start);
 	why = req->reason;
@@ -750,7 +762,7 @@ done:
 int
 srv_http_start(const struct srv_config *cfg, struct srv_db *db,
     struct srv_store *store, struct srv_metrics *metrics,
-    struct srv_server **out)
+    struct srv_realm *realm, struct srv_server **out)
 {
 	struct MHD_OptionItem opts[24];
 	struct srv_server *s;
@@ -767,6 +779,7 @@ srv_http_start(const struct srv_config *cfg, struct srv_db *db,
 	s->ctx.db = db;
 	s->ctx.store = store;
 	s->ctx.metrics = metrics;
+	s->ctx.realm = realm;
 	/* First, so that every message of libmicrohttpd comes through it. */
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |

@@ -17,6 +17,7 @@
  */
 
 struct srv_db;
+struct srv_realm;
 
 /* What every request may use; read-only while the server runs. */
 struct srv_ctx {
@@ -24,6 +25,7 @@ struct srv_ctx {
 	struct srv_db *db;
 	struct srv_store *store;
 	struct srv_metrics *metrics;
+	struct srv_realm *realm;	/* NULL unless --realm */
 };
 
 /*
@@ -74,6 +76,8 @@ struct srv_req {
 	const char *reason;		/* why it failed, for the log */
 	int err;			/* enum srv_error, or -1 */
 	void *rest;			/* srv_rest's own state */
+	void *realm;			/* srv_realm's, for a realm request */
+	int is_realm;			/* srv_realm handles it */
 };
 
 /* srv_http_header(req, name): a request header's value, or NULL. */
@@ -122,13 +126,15 @@ void srv_cred_wipe(struct srv_cred *);
 struct srv_server;
 
 /*
- * srv_http_start(cfg, db, store, metrics, &srv): bind cfg->listen, load the
- * TLS files if set, and start serving.  srv_http_address gives the
+ * srv_http_start(cfg, db, store, metrics, realm, &srv): bind cfg->listen,
+ * load the TLS files if set, and start serving (realm: NULL, or the
+ * recovery realm that answers /realm/v1/...).  srv_http_address gives the
  * address actually bound ("HOST:PORT", with the real port when 0 was
  * asked).  0 or -1 (reported).
  */
 int srv_http_start(const struct srv_config *, struct srv_db *,
-    struct srv_store *, struct srv_metrics *, struct srv_server **);
+    struct srv_store *, struct srv_metrics *, struct srv_realm *,
+    struct srv_server **);
 const char *srv_http_address(const struct srv_server *);
 
 /*

@@ -24,7 +24,7 @@ static const double bounds[] = {
 
 static const char *route_names[ROUTE_N] = {
 	"config", "keys", "data", "index", "snapshots", "locks", "list",
-	"create", "metrics", "other"
+	"create", "metrics", "realm", "other"
 };
 static const char *method_names[METHOD_N] = {
 	"HEAD", "GET", "POST", "DELETE", "other"

@@ -24,6 +24,7 @@ enum srv_route {
 	ROUTE_LIST,		/* GET /<type>/ */
 	ROUTE_CREATE,		/* POST /?create=true, and the repo root */
 	ROUTE_METRICS,
+	ROUTE_REALM,		/* /realm/v1/... of a recovery realm */
 	ROUTE_OTHER,		/* anything that matched no route */
 	ROUTE_N
 };

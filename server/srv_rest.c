@@ -395,6 +395,13 @@ authenticate(struct srv_req *req, char user[65], enum srv_perm *perm)
 	return (rc == 0 ? 0 : -1);
 }
 
+int
+srv_rest_auth(struct srv_req *req, char user[65], enum srv_perm *perm)
+{
+
+	return (authenticate(req, user, perm));
+}
+
 /* Reserve n bytes of the account's quota.  0, or -1 (refused). */
 static int
 reserve(struct srv_req *req, struct rest *r, uint64_t n)

@@ -76,6 +76,13 @@ int srv_rest_allowed(enum srv_perm, enum srv_op, enum srv_obj_type, int);
 int srv_rest_op(enum srv_path_kind, enum srv_method, enum srv_op *);
 const char *srv_rest_allow(enum srv_path_kind);
 
+/*
+ * srv_rest_auth(req, user, &perm): check the request's credentials as
+ * storage requests do (Basic password or token, Bearer token).  0 with
+ * user and perm set, or -1 with the request refused (401, 500).
+ */
+int srv_rest_auth(struct srv_req *, char[65], enum srv_perm *);
+
 /* The request's steps; see above.  srv_rest_body: 0, or -1 to close. */
 void srv_rest_begin(struct srv_req *, const char *);
 int srv_rest_body(struct srv_req *, const uint8_t *, size_t);
