@@ -175,5 +175,6 @@ int cmd_tag(int, char **);
 int cmd_mount(int, char **);
 int cmd_diff(int, char **);
 int cmd_find(int, char **);
+int cmd_recovery(int, char **);
 
 #endif

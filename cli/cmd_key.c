@@ -20,8 +20,9 @@ key_list(struct session *ss)
 	if (G.json) {
 		a = json_array();
 		for (i = 0; i < n; i++) {
-			j = json_pack("{s:s, s:b, s:s, s:s, s:s, s:i, s:i}",
-			    "id", v[i].name, "current", v[i].current,
+			j = json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:i, "
+			    "s:i}", "id", v[i].name, "kind", v[i].kind == 2 ?
+			    "recovery" : "passcode", "current", v[i].current,
 			    "created", v[i].created, "hostname", v[i].host,
 			    "username", v[i].user,
 			    "kdf_opslimit", (int)v[i].opslimit,
@@ -35,10 +36,11 @@ key_list(struct session *ss)
 		printf(" %-8s  %-10s  %-16s  %-20s  %s\n", "ID", "User",
 		    "Host", "Created", "Argon2id");
 		for (i = 0; i < n; i++)
-			printf("%c%.8s  %-10s  %-16s  %-20s  t=%u m=%u MiB\n",
-			    v[i].current ? '*' : ' ', v[i].name, v[i].user,
-			    v[i].host, v[i].created, v[i].opslimit,
-			    v[i].memlimit_kib / 1024);
+			printf("%c%.8s  %-10s  %-16s  %-20s  t=%u m=%u MiB%s"
+			    "\n", v[i].current ? '*' : ' ', v[i].name,
+			    v[i].user, v[i].host, v[i].created, v[i].opslimit,
+			    v[i].memlimit_kib / 1024, v[i].kind == 2 ?
+			    " (recovery)" : "");
 	}
 	free(v);
 	return (EXIT_OK);

@@ -39,6 +39,7 @@ static const struct {
 	{ "mount", cmd_mount, "browse snapshots through FUSE" },
 	{ "diff", cmd_diff, "show what changed between two snapshots" },
 	{ "find", cmd_find, "find files and directories in snapshots" },
+	{ "recovery", cmd_recovery, "passcode recovery through realms" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

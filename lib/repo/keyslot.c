@@ -29,6 +29,7 @@
 #include "util/sysinfo.h"
 #include "util/warnp.h"
 
+#include "keyslot_recovery.h"
 #include "repo.h"
 
 #define SLOT_FIXED	78
@@ -150,6 +151,8 @@ list_one(void *cookie, const char *name, uint64_t size)
 	struct listctx *c = cookie;
 	struct buf b = BUF_INIT, meta = BUF_INIT;
 	struct keyslot_info *ki, *nv;
+	struct rslot rs;
+	size_t fixed = SLOT_FIXED;
 	json_t *j = NULL;
 
 	if (backend_get(c->r->be, OBJ_KEY, name, &b) != 0)
@@ -167,8 +170,12 @@ list_one(void *cookie, const char *name, uint64_t size)
 	memset(ki, 0, sizeof(*ki));
 	memcpy(ki->name, name, 65);
 	ki->current = (strcmp(name, c->r->keyslot) == 0);
-	if (b.len < SLOT_FIXED || repo_unseal(c->r, OBJ_KEY,
-	    b.data + SLOT_FIXED, b.len - SLOT_FIXED, b.data, SLOT_FIXED,
+	ki->kind = KEYSLOT_KIND_PASSCODE;
+	/* A recovery slot's metadata follows its variable clear part. */
+	if (keyslot_recovery_parse(b.data, b.len, &rs, &fixed) == 0)
+		ki->kind = KEYSLOT_KIND_RECOVERY;
+	if (b.len < fixed || repo_unseal(c->r, OBJ_KEY,
+	    b.data + fixed, b.len - fixed, b.data, fixed,
 	    &meta) != 0 || (j = json_loadb((const char *)meta.data, meta.len,
 	    0, NULL)) == NULL) {
 		warn0("keys %s: metadata is damaged or not authentic", name);

@@ -18,6 +18,7 @@
 
 #include "util/warnp.h"
 
+#include "keyslot_recovery.h"
 #include "repo.h"
 
 #define CONFIG_HDR_LEN	40
@@ -247,6 +248,7 @@ struct trykeys {
 	struct repo *r;
 	const char *pw;
 	size_t pwlen;
+	const uint8_t *secret;		/* recovery slots instead */
 	uint8_t *root;
 	char name[65];
 	int err;
@@ -272,7 +274,16 @@ try_one(void *cookie, const char *name, uint64_t size)
 		    "skipped", name);
 		goto done;
 	}
-	rc = keyslot_try(t->r, b.data, b.len, t->pw, t->pwlen, t->root);
+	/* A passcode opens passcode slots, a recovered secret recovery ones. */
+	if (b.len >= 6 && memcmp(b.data, "CFKY", 4) == 0 &&
+	    b.data[5] == KEYSLOT_KIND_RECOVERY)
+		rc = t->secret != NULL ? keyslot_recovery_try(t->r, b.data,
+		    b.len, t->secret, t->root) : REPO_BADPASS;
+	else if (t->secret != NULL)
+		rc = REPO_BADPASS;
+	else
+		rc = keyslot_try(t->r, b.data, b.len, t->pw, t->pwlen,
+		    t->root);
 	if (rc == 0) {
 		memcpy(t->name, name, 65);
 		buf_release(&b);
@@ -330,7 +341,21 @@ repo_probe(struct backend *be)
 }
 
 int
-repo_open(struct backend *be, const char *pw, size_t pwlen, struct repo **rp)
+repo_peek_id(struct backend *be, uint8_t id[REPO_ID_LEN])
+{
+	struct buf cfg = BUF_INIT;
+	int rc;
+
+	if ((rc = read_config(be, &cfg, &(uint32_t){0})) == 0)
+		memcpy(id, cfg.data + 8, REPO_ID_LEN);
+	buf_release(&cfg);
+	return (rc);
+}
+
+/* Open with a passcode, or (secret non-NULL) a recovered secret. */
+static int
+open_with(struct backend *be, const char *pw, size_t pwlen,
+    const uint8_t *secret, struct repo **rp)
 {
 	uint8_t root[CRYPTO_KEY_LEN];
 	struct buf cfg = BUF_INIT, body = BUF_INIT;
@@ -350,10 +375,17 @@ repo_open(struct backend *be, const char *pw, size_t pwlen, struct repo **rp)
 	t.r = r;
 	t.pw = pw;
 	t.pwlen = pwlen;
+	t.secret = secret;
 	t.root = root;
 	if (backend_list(be, OBJ_KEY, try_one, &t) < 0 ||
 	    (t.name[0] == '\0' && t.err)) {
 		warn0("%s: cannot read key slots", be->location);
+		goto fail;
+	}
+	if (t.name[0] == '\0' && secret != NULL) {
+		warn0("the recovered secret opens no recovery key slot in "
+		    "%s/keys", be->location);
+		rc = REPO_BADPASS;
 		goto fail;
 	}
 	if (t.name[0] == '\0') {
@@ -391,6 +423,21 @@ done:
 	buf_release(&cfg);
 	buf_release(&body);
 	return (rc);
+}
+
+int
+repo_open(struct backend *be, const char *pw, size_t pwlen, struct repo **rp)
+{
+
+	return (open_with(be, pw, pwlen, NULL, rp));
+}
+
+int
+repo_open_recovery(struct backend *be, const uint8_t secret[32],
+    struct repo **rp)
+{
+
+	return (open_with(be, NULL, 0, secret, rp));
 }
 
 int

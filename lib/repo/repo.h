@@ -91,6 +91,19 @@ int repo_probe(struct backend *);
 int repo_open(struct backend *, const char *, size_t, struct repo **);
 
 /*
+ * repo_open_recovery(be, secret, &r): open with the 32-byte secret the
+ * recovery realms keep, through a recovery key slot (keyslot_recovery.h).
+ * Returns as repo_open (REPO_BADPASS: no recovery slot opens with it).
+ */
+int repo_open_recovery(struct backend *, const uint8_t[32], struct repo **);
+
+/*
+ * repo_peek_id(be, id): the repository id, from the config's clear
+ * header, without any key.  0, REPO_NOREPO, or -1 (reported).
+ */
+int repo_peek_id(struct backend *, uint8_t[REPO_ID_LEN]);
+
+/*
  * repo_from_root(be, id, root, &r): a repository handle with default
  * configuration from a known id and root key, without touching storage
  * (be may be NULL).  For tests, fuzzers and known-answer vectors.  0 or -1.
@@ -140,6 +153,7 @@ struct keyslot_info {
 	char created[40];
 	char host[256];
 	char user[64];
+	int kind;		/* 1 passcode, 2 recovery (Argon2id of the PIN) */
 	uint32_t opslimit, memlimit_kib;
 };
 
