@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "engine/prune.h"
 #include "snapshot/filter.h"
 #include "snapshot/policy.h"
 #include "snapshot/snapshot.h"
@@ -24,7 +25,7 @@ enum {
 	O_LAST = 0x200, O_HOURLY, O_DAILY, O_WEEKLY, O_MONTHLY, O_YEARLY,
 	O_WITHIN, O_WITHIN_HOURLY, O_WITHIN_DAILY, O_WITHIN_WEEKLY,
 	O_WITHIN_MONTHLY, O_WITHIN_YEARLY, O_KEEPTAG, O_GROUPBY, O_DRYRUN,
-	O_HELP
+	O_PRUNE, O_MAXUNUSED, O_MAXREPACK, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -43,6 +44,9 @@ static const struct option longopts[] = {
 	{ "keep-tag", required_argument, NULL, O_KEEPTAG },
 	{ "group-by", required_argument, NULL, O_GROUPBY },
 	{ "dry-run", no_argument, NULL, O_DRYRUN },
+	{ "prune", no_argument, NULL, O_PRUNE },
+	{ "max-unused", required_argument, NULL, O_MAXUNUSED },
+	{ "max-repack-size", required_argument, NULL, O_MAXREPACK },
 	{ "help", no_argument, NULL, O_HELP },
 	SEL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -65,7 +69,11 @@ help(void)
 	    "  --keep-tag TAG[,TAG]   keep snapshots with these tags\n"
 	    "  -g, --group-by host,paths,tags  (default host,paths)\n"
 	    "  --host H, --tag T, --path P     only these snapshots\n"
-	    "  -n, --dry-run          show what would be removed\n");
+	    "  -n, --dry-run          show what would be removed\n"
+	    "  --prune                then prune, under the same lock, if "
+	    "snapshots were\n"
+	    "                         removed (with --max-unused, "
+	    "--max-repack-size)\n");
 }
 
 struct forget {
@@ -73,6 +81,8 @@ struct forget {
 	struct snapfilter f;
 	unsigned groupby;
 	int dry_run;
+	int prune;
+	struct prune_opts po;
 	json_t *out;		/* --json: the array of groups */
 };
 
@@ -436,6 +446,7 @@ cmd_forget(int argc, char **argv)
 	memset(&fg, 0, sizeof(fg));
 	snapfilter_init(&fg.f);
 	fg.groupby = POLICY_GROUP_HOST | POLICY_GROUP_PATHS;
+	prune_opts_init(&fg.po);
 	while ((c = getopt_long(argc, argv, "l:H:d:w:m:y:g:n", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -464,6 +475,15 @@ cmd_forget(int argc, char **argv)
 			break;
 		case O_DRYRUN:
 			fg.dry_run = 1;
+			break;
+		case O_PRUNE:
+			fg.prune = 1;
+			break;
+		case O_MAXUNUSED:
+		case O_MAXREPACK:
+			if (cli_prune_option("forget", &fg.po, c == O_MAXUNUSED ?
+			    "max-unused" : "max-repack-size", optarg))
+				goto done;
 			break;
 		case O_HELP:
 			help();
@@ -517,7 +537,21 @@ cmd_forget(int argc, char **argv)
 		cli_json_print(fg.out);
 		fg.out = NULL;
 	}
-	rc = remove_marked(&fg, &ss, v, n, rm) ? EXIT_ERR : EXIT_OK;
+	if (remove_marked(&fg, &ss, v, n, rm))
+		goto done;
+	rc = EXIT_OK;
+	/*
+	 * As restic: prune only if something was removed.  A dry run of
+	 * prune now would count the snapshots still there as needed, so
+	 * its numbers would be wrong: say what would happen instead.
+	 */
+	if (fg.prune && memchr(rm, 1, n) != NULL) {
+		if (!fg.dry_run)
+			rc = cli_prune(&ss, &fg.po);
+		else if (!G.quiet && !G.json)
+			printf("would prune next (prune --dry-run after "
+			    "forget shows what it would free)\n");
+	}
 done:
 	json_decref(fg.out);
 	free(rm);

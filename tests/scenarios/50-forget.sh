@@ -237,6 +237,29 @@ coffer_ok check-after-forget check
 coffer_ok restore-after-forget restore latest --target "$T/r"
 expect_treecmp restore-after-forget-same --no-atime "$SRC" "$T/r$SRC"
 
+# --prune: forget, then prune under the same lock.
+rm -rf "$COFFER_REPOSITORY"
+cp -a "$T/base" "$COFFER_REPOSITORY"
+before=$(tree_state "$COFFER_REPOSITORY" locks)
+run_coffer forget --keep-last 2 --prune --dry-run
+expect_rc prune-dry-run-rc 0
+expect_out prune-dry-run-says "would prune next"
+expect_unchanged prune-dry-run-nothing "$before" locks
+size0=$(repo_bytes)
+run_coffer forget --keep-last 2 --prune --max-unused 0%
+expect_rc prune-rc 0
+expect_out prune-removed "removed 28 snapshots"
+expect_out prune-freed "freed"
+expect_lt prune-shrinks "$(repo_bytes)" "$size0"
+expect_eq prune-kept "$(remaining)" "28 29"
+coffer_ok prune-check check --read-data
+rm -rf "$T/r"
+coffer_ok prune-restore restore latest --target "$T/r"
+expect_treecmp prune-restore-same --no-atime "$SRC" "$T/r$SRC"
+run_coffer forget --keep-last 2 --prune --max-unused lots
+expect_rc prune-bad-option-rc 1
+expect_err prune-bad-option-msg '--max-unused: "lots"'
+
 # Bad input: clear errors, non-zero exits, nothing removed.
 before=$(tree_state "$COFFER_REPOSITORY" locks)
 run_coffer forget --keep-within 3x
