@@ -54,8 +54,13 @@ FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 SERVER    := $(if $(wildcard $(SRV_MAIN)),$(BUILD)/cofferd,)
+# A cofferd with the recovery realm's fault injection compiled in
+# (-DCOFFERD_FAULTS: COFFERD_FAULT=crash-after-charge|tamper-evaluation),
+# for the test scenarios only; the real cofferd has none of it.
+FAULTY    := $(if $(SERVER),$(BUILD)/tools/cofferd-faults,)
 
-all: $(BUILD)/coffer $(SERVER) $(TESTS) $(TOOLS) $(FUZZ_REPLAY) $(BENCHES)
+all: $(BUILD)/coffer $(SERVER) $(FAULTY) $(TESTS) $(TOOLS) $(FUZZ_REPLAY) \
+    $(BENCHES)
 
 # The server's code (all of server/ but its main) as a library, so unit
 # tests can link it.
@@ -68,6 +73,18 @@ $(BUILD)/cofferd: $(BUILD)/server/cofferd.o $(BUILD)/libcofferd.a \
     $(BUILD)/libcoffer.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(SRV_LIBS) $(LDLIBS)
+
+$(BUILD)/tools/cofferd-faults: $(BUILD)/server/cofferd.o \
+    $(BUILD)/faults/srv_realm.o \
+    $(filter-out $(BUILD)/server/srv_realm.o,$(SRV_OBJS)) $(BUILD)/libcoffer.a
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(SRV_LIBS) $(LDLIBS)
+
+$(BUILD)/faults/%.o: server/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (faults)"
+	@$(CC) $(CFLAGS) -DCOFFERD_FAULTS -MMD -MP -c -o $@ $<
 
 $(BUILD)/libcoffer.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -86,10 +103,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcofferd.a \
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(SRV_LIBS) $(LDLIBS)
 
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcoffer.a
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcofferd.a \
+    $(BUILD)/libcoffer.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(SRV_LIBS) $(LDLIBS)
 
 # Fuzz harnesses build two ways: a replayer (here, linked with
 # fuzz/replay.c, runs saved inputs in CI) and libFuzzer (make fuzz).

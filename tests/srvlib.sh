@@ -44,12 +44,16 @@ if ! command -v curl > /dev/null 2>&1; then
 	summary
 fi
 
-# srv_cleanup: kill the server if it still runs.  Called on exit.
+# srv_cleanup: kill the server if it still runs, and every server saved
+# in a slot (srv_slot_save).  Called on exit.
 srv_cleanup() {
-	if [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2> /dev/null; then
-		kill -9 "$SRV_PID" 2> /dev/null
-		wait "$SRV_PID" 2> /dev/null
-	fi
+	local p
+	for p in "$SRV_PID" "${SRVS_PID[@]}"; do
+		if [ -n "$p" ] && kill -0 "$p" 2> /dev/null; then
+			kill -9 "$p" 2> /dev/null
+			wait "$p" 2> /dev/null
+		fi
+	done
 	SRV_PID=
 }
 scenario_cleanup() {
@@ -83,6 +87,7 @@ srv_start() {
 	[ $# -gt 0 ] && shift
 	SRV_STARTS=$((SRV_STARTS + 1))
 	SRV_LOG=$T/cofferd-$SRV_STARTS.log
+	: > "$SRV_LOG"	# before the server writes it: the wait below greps it
 	printf '# $ cofferd serve --data %s --listen 127.0.0.1:%s %s\n' \
 	    "$SRV_DATA" "$port" "$*"
 	"$COFFERD_BIN" serve --data "$SRV_DATA" --listen "127.0.0.1:$port" \
@@ -165,6 +170,37 @@ srv_kill9() {
 		wait "$SRV_PID" 2> /dev/null
 	fi
 	SRV_PID=
+}
+
+# ------------------------------------------------------------------------
+# Several servers at once (e.g. the recovery realms of 30-recovery.sh).
+# Each lives in a slot I (a small integer) that remembers its SRV_DATA,
+# SRV_PID, SRV_PORT, SRV_URL and SRV_LOG: srv_slot_save I stores the
+# current server's variables there, srv_slot_load I makes slot I's the
+# current ones (so srv_start, srv_stop, srv_kill9, srv_admin... act on
+# it).  srv_cleanup kills the servers of every slot too.
+SRVS_DATA=()
+SRVS_PID=()
+SRVS_PORT=()
+SRVS_URL=()
+SRVS_LOG=()
+
+# srv_slot_save I: store the current server's variables in slot I.
+srv_slot_save() {
+	SRVS_DATA[$1]=$SRV_DATA
+	SRVS_PID[$1]=$SRV_PID
+	SRVS_PORT[$1]=$SRV_PORT
+	SRVS_URL[$1]=$SRV_URL
+	SRVS_LOG[$1]=$SRV_LOG
+}
+
+# srv_slot_load I: make slot I's server the current one.
+srv_slot_load() {
+	SRV_DATA=${SRVS_DATA[$1]}
+	SRV_PID=${SRVS_PID[$1]}
+	SRV_PORT=${SRVS_PORT[$1]}
+	SRV_URL=${SRVS_URL[$1]}
+	SRV_LOG=${SRVS_LOG[$1]}
 }
 
 # ------------------------------------------------------------------------
