@@ -175,6 +175,9 @@ int cmd_tag(int, char **);
 int cmd_mount(int, char **);
 int cmd_diff(int, char **);
 int cmd_find(int, char **);
+int cmd_stats(int, char **);
+int cmd_cat(int, char **);
+int cmd_list(int, char **);
 int cmd_recovery(int, char **);
 
 #endif

@@ -39,6 +39,9 @@ static const struct {
 	{ "mount", cmd_mount, "browse snapshots through FUSE" },
 	{ "diff", cmd_diff, "show what changed between two snapshots" },
 	{ "find", cmd_find, "find files and directories in snapshots" },
+	{ "stats", cmd_stats, "sizes, deduplication and compression" },
+	{ "cat", cmd_cat, "print a repository object, decrypted" },
+	{ "list", cmd_list, "list the ids of repository objects" },
 	{ "recovery", cmd_recovery, "passcode recovery through realms" },
 };
 

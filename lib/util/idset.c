@@ -8,6 +8,8 @@
 struct idset {
 	uint8_t (*slot)[32];
 	uint8_t *used;
+	uint8_t *val;		/* cap * vlen bytes, for a map */
+	size_t vlen;
 	size_t cap;		/* a power of two */
 	size_t n;
 };
@@ -21,6 +23,16 @@ idset_new(void)
 		warnp("calloc");
 		return (NULL);
 	}
+	return (s);
+}
+
+struct idset *
+idset_new_map(size_t vlen)
+{
+	struct idset *s;
+
+	if ((s = idset_new()) != NULL)
+		s->vlen = vlen;
 	return (s);
 }
 
@@ -50,13 +62,16 @@ grow(struct idset *s)
 	struct idset t;
 	size_t i, k;
 
+	memset(&t, 0, sizeof(t));
 	t.cap = s->cap ? s->cap * 2 : 1024;
 	t.n = s->n;
-	if (t.cap > SIZE_MAX / 32 ||
+	t.vlen = s->vlen;
+	if (t.cap > SIZE_MAX / 32 / (t.vlen + 1) ||
 	    (t.slot = malloc(t.cap * 32)) == NULL ||
-	    (t.used = calloc(t.cap, 1)) == NULL) {
-		if (t.cap <= SIZE_MAX / 32)
-			free(t.slot);
+	    (t.used = calloc(t.cap, 1)) == NULL ||
+	    (t.vlen > 0 && (t.val = calloc(t.cap, t.vlen)) == NULL)) {
+		free(t.slot);
+		free(t.used);
 		warnp("cannot grow a set of %zu ids", s->n);
 		return (-1);
 	}
@@ -66,9 +81,13 @@ grow(struct idset *s)
 		k = probe(&t, s->slot[i]);
 		memcpy(t.slot[k], s->slot[i], 32);
 		t.used[k] = 1;
+		if (t.vlen > 0)
+			memcpy(t.val + k * t.vlen, s->val + i * s->vlen,
+			    t.vlen);
 	}
 	free(s->slot);
 	free(s->used);
+	free(s->val);
 	*s = t;
 	return (0);
 }
@@ -87,6 +106,16 @@ idset_add(struct idset *s, const uint8_t id[32])
 	s->used[i] = 1;
 	s->n++;
 	return (1);
+}
+
+void *
+idset_value(const struct idset *s, const uint8_t id[32])
+{
+	size_t i;
+
+	if (s->cap == 0 || s->vlen == 0 || !s->used[i = probe(s, id)])
+		return (NULL);
+	return (s->val + i * s->vlen);
 }
 
 int
@@ -124,5 +153,6 @@ idset_free(struct idset *s)
 		return;
 	free(s->slot);
 	free(s->used);
+	free(s->val);
 	free(s);
 }

@@ -8,12 +8,24 @@
  * A set of 32-byte ids (blob, tree or pack ids: keyed hashes, so their
  * first bytes are already uniformly distributed and serve as the hash).
  * Open addressing with linear probing, at most half full: 64 bytes per
- * id.
+ * id (plus twice the value length for a map).
  */
 struct idset;
 
 /* idset_new(): an empty set, or NULL on ENOMEM (reported). */
 struct idset *idset_new(void);
+
+/*
+ * idset_new_map(vlen): an empty set whose every id carries a value of vlen
+ * bytes (zeroed when the id is added): a map.  NULL on ENOMEM.
+ */
+struct idset *idset_new_map(size_t);
+
+/*
+ * idset_value(s, id): the value of id in a map, or NULL if id is not in
+ * it.  Valid until the next idset_add.
+ */
+void *idset_value(const struct idset *, const uint8_t[32]);
 
 /*
  * idset_add(s, id): add id.  Returns 1 if it was not in the set, 0 if it

@@ -94,11 +94,51 @@ test_collisions(void)
 	idset_free(s);
 }
 
+static void
+test_map(void)
+{
+	struct idset *s = idset_new_map(sizeof(uint64_t));
+	uint8_t id[32];
+	uint64_t *v;
+	uint32_t i;
+	int ok = 1;
+
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	make(id, 5, 0);
+	CHECK(idset_value(s, id) == NULL);
+	for (i = 0; i < 5000; i++) {
+		make(id, i, i % 2);
+		CHECK(idset_add(s, id) == 1);
+		v = idset_value(s, id);
+		CHECK(v != NULL && *v == 0);
+		if (v != NULL)
+			*v = (uint64_t)i * 3 + 1;
+	}
+	/* The values moved with their ids as the table grew. */
+	for (i = 0; i < 5000; i++) {
+		make(id, i, i % 2);
+		v = idset_value(s, id);
+		if (v == NULL || *v != (uint64_t)i * 3 + 1)
+			ok = 0;
+	}
+	CHECK(ok);
+	make(id, 5000, 0);
+	CHECK(idset_value(s, id) == NULL);
+	idset_free(s);
+	s = idset_new();
+	CHECK(s != NULL && idset_add(s, id) == 1 &&
+	    idset_value(s, id) == NULL);
+	idset_free(s);
+}
+
 int
 main(void)
 {
 
 	RUN(test_add_has);
 	RUN(test_collisions);
+	RUN(test_map);
 	return (TEST_EXIT());
 }
