@@ -503,10 +503,10 @@ static const char *
 check_elem(const uint8_t e[RWIRE_ELEM])
 {
 
-	if (crypto_core_ristretto255_is_valid_point(e) != 1)
-		return ("malformed realm request: invalid element");
 	if (sodium_is_zero(e, RWIRE_ELEM))
 		return ("malformed realm request: identity element");
+	if (!rkdf_elem_ok(e))
+		return ("malformed realm request: invalid element");
 	return (NULL);
 }
 

@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "util/warnp.h"
 
+#include "oprf.h"
 #include "rkdf.h"
 
 #define L_COMMIT	"coffer-recovery-v1 unlock key commitment"
@@ -246,7 +247,9 @@ int
 rkdf_elem_ok(const uint8_t e[RWIRE_ELEM])
 {
 
-	/* The identity's only canonical encoding is 32 zero bytes. */
-	return (crypto_core_ristretto255_is_valid_point(e) == 1 &&
-	    !sodium_is_zero(e, RWIRE_ELEM));
+	/*
+	 * Canonical (the top bit too, which libsodium 1.0.18 lets through)
+	 * and not the identity, whose only canonical encoding is all zero.
+	 */
+	return (oprf_element_ok(e));
 }
