@@ -36,6 +36,7 @@ static const struct {
 	{ "forget", cmd_forget, "remove snapshots by id or policy" },
 	{ "tag", cmd_tag, "add, remove or set snapshot tags" },
 	{ "prune", cmd_prune, "remove data no snapshot needs" },
+	{ "copy", cmd_copy, "copy snapshots from another repository" },
 	{ "mount", cmd_mount, "browse snapshots through FUSE" },
 	{ "diff", cmd_diff, "show what changed between two snapshots" },
 	{ "find", cmd_find, "find files and directories in snapshots" },

@@ -296,6 +296,13 @@ pipeline_finish(struct pipeline *pl)
 	return (atomic_load(&pl->failed) ? -1 : 0);
 }
 
+int
+pipeline_failed(struct pipeline *pl)
+{
+
+	return (atomic_load(&pl->failed) != 0);
+}
+
 struct pl_stats *
 pipeline_stats(struct pipeline *pl)
 {

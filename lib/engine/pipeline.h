@@ -53,6 +53,9 @@ int pipeline_tree(struct pipeline *, const uint8_t *, size_t, uint8_t[32]);
  */
 int pipeline_finish(struct pipeline *);
 
+/* pipeline_failed(pl): 1 if something failed (the pipeline is useless). */
+int pipeline_failed(struct pipeline *);
+
 /* pipeline_stats(pl): live counters. */
 struct pl_stats *pipeline_stats(struct pipeline *);
 
