@@ -54,14 +54,14 @@ struct mnt {
 	size_t nbad;
 	int64_t listed_ms;	/* when snapshots/ was last listed */
 	uint64_t gen;		/* bumped whenever the list changes */
-	/* Prefetching of the next blob of a file being read. */
+	/* Prefetching of the next blobs of a file being read. */
 	pthread_mutex_t pmu;
 	pthread_cond_t pcv;
 	uint8_t pq[8][32];
 	size_t pqn;
 	int pstop;
-	pthread_t pthr;
-	int have_pthr;
+	pthread_t pthr[2];
+	int npthr;
 	/* Options. */
 	int owner_root;
 	uid_t uid;		/* of the mounting user, for the top dirs */

