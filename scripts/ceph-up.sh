@@ -160,7 +160,7 @@ bluestore cache size = 128M
 bluestore fsck on mount = false
 osd memory target = 536870912
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw data = $D/rgw
 rgw gc obj min wait = 60
 rgw gc processor period = 60

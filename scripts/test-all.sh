@@ -21,6 +21,18 @@ make -s -j"$jobs" MODE=release CC=clang BUILD_SUFFIX=-clang all \
 
 total_pass=0
 total_fail=0
+# The S3 scenarios (tests/scenarios/8?-s3-*) run against a single-node
+# Ceph cluster of this checkout's own, up for the tests and torn down
+# after; COFFER_CEPH=off leaves it out (those scenarios then SKIP).
+COFFER_CEPH_DIR=$top/build/ceph
+COFFER_CEPH_ENV=$COFFER_CEPH_DIR/env
+export COFFER_CEPH_DIR COFFER_CEPH_ENV
+if [ "${COFFER_CEPH:-on}" != off ]; then
+	trap 'sh scripts/ceph-down.sh' EXIT
+	trap 'exit 130' INT TERM
+	sh scripts/ceph-up.sh || { echo "FAIL ceph-up: no Ceph cluster for" \
+	    "the S3 scenarios"; total_fail=1; }
+fi
 for b in build/release build/san; do
 	echo "=== tests on $b"
 	out=$(mktemp)

@@ -36,11 +36,8 @@ backend_open(const char *location)
 
 	if (strncmp(location, "rest:", 5) == 0)
 		return (backend_rest_open(location + 5));
-	if (strncmp(location, "s3:", 3) == 0) {
-		warn0("%s: this build of coffer has no such backend",
-		    location);
-		return (NULL);
-	}
+	if (strncmp(location, "s3:", 3) == 0)
+		return (backend_s3_open(location + 3));
 	return (backend_local_open(location));
 }
 

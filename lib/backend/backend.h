@@ -111,4 +111,10 @@ struct backend *backend_local_open(const char *);
 /* REST backend (backend_rest.c): "http(s)://[user:secret@]host/path/". */
 struct backend *backend_rest_open(const char *);
 
+/*
+ * S3 backend (backend_s3.c): "http(s)://HOST[:PORT]/BUCKET[/PREFIX]";
+ * credentials and region from the environment (see s3.h).
+ */
+struct backend *backend_s3_open(const char *);
+
 #endif
