@@ -16,7 +16,9 @@
 #   - errors in words: wrong secret key (SignatureDoesNotMatch), unknown
 #     access key (InvalidAccessKeyId), missing bucket (NoSuchBucket),
 #     missing credentials, a bad location; no secret in any message;
-#   - credentials from a profile in a shared credentials file.
+#   - credentials from a profile in a shared credentials file;
+#   - forget --prune deletes the packs only the forgotten snapshots used,
+#     and what is left checks and restores.
 
 . "$(dirname -- "$0")/../s3lib.sh"
 
@@ -173,5 +175,26 @@ env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
     "$COFFER_BIN" snapshots > /dev/null 2> "$T/err2" < /dev/null
 expect_eq default-profile-rc "$?" 1
 check default-profile-used grep -q "InvalidAccessKeyId" "$T/err2"
+
+# --- forget --prune ------------------------------------------------------
+mkdir -p "$T/other"
+rnd "$T/other/x" 3000000
+run_coffer backup "$T/other"
+expect_rc other-backup-rc 0
+run_coffer forget --keep-last 1 --group-by host --prune
+expect_rc forget-prune-rc 0
+run_coffer snapshots --json
+expect_eq forget-one-left "$(jq length < "$OUT_FILE")" 1
+KEYS2=$(s3_keys some/prefix/data/)
+check prune-removed-old-pack test -z "$(printf '%s\n' "$KEYS2" |
+    grep -xF "$PACK")"
+check prune-kept-a-pack test -n "$(printf '%s\n' "$KEYS2" |
+    grep -E '/[0-9a-f]{64}$')"
+run_coffer check --read-data
+expect_rc prune-check-rc 0
+expect_out prune-check-clean "no errors were found"
+run_coffer restore latest --target "$T/restored2"
+expect_rc prune-restore-rc 0
+expect_same prune-restore-byte-exact "$T/other/x" "$T/restored2$T/other/x"
 
 summary
