@@ -178,6 +178,7 @@ int cmd_find(int, char **);
 int cmd_stats(int, char **);
 int cmd_cat(int, char **);
 int cmd_list(int, char **);
+int cmd_dump(int, char **);
 int cmd_recovery(int, char **);
 
 #endif

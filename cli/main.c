@@ -43,6 +43,7 @@ static const struct {
 	{ "stats", cmd_stats, "sizes, deduplication and compression" },
 	{ "cat", cmd_cat, "print a repository object, decrypted" },
 	{ "list", cmd_list, "list the ids of repository objects" },
+	{ "dump", cmd_dump, "write a file, or a directory as tar" },
 	{ "recovery", cmd_recovery, "passcode recovery through realms" },
 };
 
