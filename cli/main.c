@@ -143,11 +143,15 @@ main(int argc, char **argv)
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	umask(077);
 	/*
-	 * Chunks of up to 8 MiB are allocated and freed constantly; keep
-	 * them in the heap instead of a fresh mmap (and page faults) each.
+	 * Chunks (about 1 MiB, at most 8) are allocated and freed constantly:
+	 * keep those up to 4 MiB in the heap rather than a fresh mmap (and
+	 * page faults) each.  Larger buffers (packs being built, read
+	 * buffers) get their own mappings, which go back to the system when
+	 * freed; with a higher threshold they stayed in the heap, and a
+	 * backup's peak memory was 30% higher.
 	 */
-	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 	argc = globals(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

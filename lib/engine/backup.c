@@ -9,6 +9,13 @@
  * object: a file copies its ids into its node, a directory encodes and
  * stores its tree and releases its parent.  Node arrays are sized before
  * any child starts, so no thread ever sees one move.
+ *
+ * Walking itself runs on several threads (one per core): a directory met
+ * while walking is pushed on a shared stack of jobs when few are waiting,
+ * and walked in place otherwise (depth first, so memory stays bounded by
+ * the depth of the tree times the stack's limit).  Each walker lists,
+ * stats, reads and chunks on its own; completion counting does not care
+ * which thread finishes what.
  */
 #include <sys/stat.h>
 
@@ -37,6 +44,16 @@
 #include "progress.h"
 
 #define SLOTS	64
+#define MAXWALK	16	/* walker threads at most */
+#define JOBS_PER_WALKER	4	/* queued directories per walker, at most */
+
+/* A directory to walk, waiting on the stack. */
+struct wjob {
+	struct wjob *next;
+	struct bdir *d;
+	char *path;
+	dev_t fsdev;
+};
 
 struct bk {
 	struct repo *r;
@@ -53,9 +70,20 @@ struct bk {
 	int root_done;
 	uint8_t root_id[32];
 	_Atomic int failed;
-	uint8_t *rbuf;
 	size_t rcap;
+
+	/* The walkers' stack of jobs. */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	struct wjob *jobs;
+	size_t njobs, maxjobs;
+	int wactive;		/* walkers in a job (the first: until its walk ends) */
+	pthread_t wthr[MAXWALK];
+	int nwthr;
 };
+
+/* Each walker's read buffer (2 x the largest chunk). */
+static _Thread_local uint8_t *t_rbuf;
 
 struct bdir {
 	struct bk *bk;
@@ -220,11 +248,11 @@ chunk_file(struct bk *bk, struct bfile *f, int fd, uint64_t *nread)
 
 	for (;;) {
 		if (!eof && end - start < cdc->max) {
-			memmove(bk->rbuf, bk->rbuf + start, end - start);
+			memmove(t_rbuf, t_rbuf + start, end - start);
 			end -= start;
 			start = 0;
 			while (end < bk->rcap) {
-				rr = read(fd, bk->rbuf + end, bk->rcap - end);
+				rr = read(fd, t_rbuf + end, bk->rcap - end);
 				if (rr == -1 && errno == EINTR)
 					continue;
 				if (rr == -1)
@@ -240,14 +268,14 @@ chunk_file(struct bk *bk, struct bfile *f, int fd, uint64_t *nread)
 		}
 		if (end == start && eof)
 			return (0);
-		if ((n = fastcdc_cut(cdc, bk->rbuf + start, end - start,
+		if ((n = fastcdc_cut(cdc, t_rbuf + start, end - start,
 		    eof)) == 0)
 			continue;
 		if ((c = malloc(n)) == NULL) {
 			warnp("malloc");
 			return (-1);
 		}
-		memcpy(c, bk->rbuf + start, n);
+		memcpy(c, t_rbuf + start, n);
 		if (queue_chunk(bk, f, c, n))
 			return (-1);
 		start += n;
@@ -309,6 +337,10 @@ do_file(struct bk *bk, struct bdir *d, size_t idx, const char *path,
 		atomic_fetch_add(&bk->files_unmodified, 1);
 		progress_add_bytes(&bk->prog, (uint64_t)st->st_size);
 		return (0);
+	}
+	if (t_rbuf == NULL && (t_rbuf = malloc(bk->rcap)) == NULL) {
+		warnp("malloc");
+		return (-1);
 	}
 	if ((fd = open_noatime(path)) == -1) {
 		warnp("cannot read %s", path);
@@ -381,15 +413,19 @@ namecmp(const void *a, const void *b)
 	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
-/* The sorted entries of a directory.  0, 1 if unreadable, -1. */
+/*
+ * The sorted entries of a directory, and in *dfdp a descriptor of it for
+ * fstatat (or -1 if none is left: then entries are looked up by path).
+ * 0, 1 if unreadable, -1.
+ */
 static int
-list_dir(const char *path, char ***vp, size_t *np)
+list_dir(const char *path, char ***vp, size_t *np, int *dfdp)
 {
 	struct dirent *de;
 	char **v = NULL, **nv;
 	size_t n = 0, cap = 0;
 	DIR *dp;
-	int fd;
+	int fd, saved;
 
 	/* O_NOATIME: reading a directory should not change its atime. */
 	if ((fd = open(path[0] ? path : "/", O_RDONLY | O_DIRECTORY |
@@ -401,6 +437,7 @@ list_dir(const char *path, char ***vp, size_t *np)
 			close(fd);
 		return (1);
 	}
+	*dfdp = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	while ((errno = 0, de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
@@ -420,7 +457,7 @@ list_dir(const char *path, char ***vp, size_t *np)
 		while (n > 0)
 			free(v[--n]);
 		free(v);
-		return (1);
+		goto fail;
 	}
 	closedir(dp);
 	if (n > 1)
@@ -434,7 +471,17 @@ oom:
 	while (n > 0)
 		free(v[--n]);
 	free(v);
+	if (*dfdp != -1)
+		close(*dfdp);
+	*dfdp = -1;
 	return (-1);
+fail:
+	saved = errno;
+	if (*dfdp != -1)
+		close(*dfdp);
+	*dfdp = -1;
+	errno = saved;
+	return (1);
 }
 
 /*
@@ -473,9 +520,82 @@ target_names(const char *dir, char **tg, size_t ntg, char ***vp, size_t *np)
 static int walk(struct bk *, struct bdir *, const char *, char **, size_t,
     dev_t);
 
+/*
+ * Push the walk of directory d (at path) on the stack if it has room: 0
+ * (the job now owns the walker's hold on d), 1 if it is full (walk it in
+ * place), -1 on error.
+ */
+static int
+push_job(struct bk *bk, struct bdir *d, const char *path, dev_t fsdev)
+{
+	struct wjob *j;
+
+	if (bk->nwthr == 0 || bk->njobs >= bk->maxjobs)
+		return (1);	/* unlocked peek: only a hint */
+	if ((j = malloc(sizeof(*j))) == NULL ||
+	    (j->path = strdup(path)) == NULL) {
+		free(j);
+		warnp("malloc");
+		return (-1);
+	}
+	j->d = d;
+	j->fsdev = fsdev;
+	pthread_mutex_lock(&bk->wmu);
+	j->next = bk->jobs;
+	bk->jobs = j;
+	bk->njobs++;
+	pthread_cond_signal(&bk->wcv);
+	pthread_mutex_unlock(&bk->wmu);
+	return (0);
+}
+
+/*
+ * Take and walk jobs until none is left and no walker is busy (a busy one
+ * may push more).  Every walker thread runs this; so does the first one
+ * once its own walk is over.
+ */
+static void
+walk_jobs(struct bk *bk)
+{
+	struct wjob *j;
+
+	pthread_mutex_lock(&bk->wmu);
+	for (;;) {
+		while (bk->jobs == NULL && bk->wactive > 0)
+			pthread_cond_wait(&bk->wcv, &bk->wmu);
+		if ((j = bk->jobs) == NULL)
+			break;		/* and nobody can push any more */
+		bk->jobs = j->next;
+		bk->njobs--;
+		bk->wactive++;
+		pthread_mutex_unlock(&bk->wmu);
+		if (walk(bk, j->d, j->path, NULL, 0, j->fsdev) < 0)
+			atomic_store(&bk->failed, 1);
+		dir_release(j->d);
+		free(j->path);
+		free(j);
+		pthread_mutex_lock(&bk->wmu);
+		if (--bk->wactive == 0 && bk->jobs == NULL)
+			pthread_cond_broadcast(&bk->wcv);
+	}
+	pthread_cond_broadcast(&bk->wcv);
+	pthread_mutex_unlock(&bk->wmu);
+}
+
+static void *
+walker_main(void *cookie)
+{
+	struct bk *bk = cookie;
+
+	walk_jobs(bk);
+	free(t_rbuf);
+	t_rbuf = NULL;
+	return (NULL);
+}
+
 /* One entry of a directory.  0, 1 if skipped with a warning, -1. */
 static int
-do_entry(struct bk *bk, struct bdir *d, size_t i, const char *dir,
+do_entry(struct bk *bk, struct bdir *d, size_t i, const char *dir, int dfd,
     const char *name, char **tg, size_t ntg, dev_t fsdev)
 {
 	struct node *nd = &d->t.nodes[i];
@@ -507,7 +627,8 @@ do_entry(struct bk *bk, struct bdir *d, size_t i, const char *dir,
 		return (2);		/* not on the way to any target */
 	if (ntg == 0 && backup_excluded(bk->o->excludes, bk->o->nexcludes, path, name))
 		return (2);
-	if (lstat(path, &st)) {
+	if (dfd != -1 ? fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) :
+	    lstat(path, &st)) {
 		warnp("cannot read %s", path);
 		return (1);
 	}
@@ -520,9 +641,9 @@ do_entry(struct bk *bk, struct bdir *d, size_t i, const char *dir,
 		warnp("strdup");
 		return (-1);
 	}
-	if (fsnode_capture(path, &st, nd))
-		return (1);
 	pn = tree_find(&d->ptree, nd->name, nd->name_len);
+	if (fsnode_capture_prev(path, &st, nd, pn))
+		return (1);
 	if (S_ISREG(st.st_mode))
 		return (do_file(bk, d, i, path, &st, pn));
 	if (!S_ISDIR(st.st_mode))
@@ -542,7 +663,11 @@ do_entry(struct bk *bk, struct bdir *d, size_t i, const char *dir,
 		/* A whole subtree, unless it is another file system. */
 		if (target)
 			fsdev = st.st_dev;
-		if (!(bk->o->one_fs && st.st_dev != fsdev))
+		if (bk->o->one_fs && st.st_dev != fsdev)
+			rc = 0;
+		else if ((rc = push_job(bk, sub, path, fsdev)) == 0)
+			return (0);	/* the job releases sub */
+		else if (rc == 1)
 			rc = walk(bk, sub, path, NULL, 0, fsdev);
 	} else
 		rc = walk(bk, sub, path, subtg, nsub, fsdev);
@@ -561,11 +686,11 @@ walk(struct bk *bk, struct bdir *d, const char *dir, char **tg, size_t ntg,
 {
 	char **names = NULL;
 	size_t n = 0, i;
-	int rc;
+	int rc, dfd = -1;
 
 	if (ntg > 0)
 		rc = target_names(dir, tg, ntg, &names, &n);
-	else if ((rc = list_dir(dir, &names, &n)) == 1) {
+	else if ((rc = list_dir(dir, &names, &n, &dfd)) == 1) {
 		warnp("cannot read directory %s", dir[0] ? dir : "/");
 		atomic_fetch_add(&bk->errors, 1);
 		return (0);
@@ -588,7 +713,7 @@ walk(struct bk *bk, struct bdir *d, const char *dir, char **tg, size_t ntg,
 			rc = -1;
 			break;
 		}
-		rc = do_entry(bk, d, i, dir, names[i], tg, ntg, fsdev);
+		rc = do_entry(bk, d, i, dir, dfd, names[i], tg, ntg, fsdev);
 		if (rc < 0)
 			break;
 		if (rc > 0) {
@@ -599,6 +724,8 @@ walk(struct bk *bk, struct bdir *d, const char *dir, char **tg, size_t ntg,
 		}
 	}
 done:
+	if (dfd != -1)
+		close(dfd);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -763,8 +890,10 @@ start_walk(struct bk *bk, char **abs, size_t nabs)
 	struct bdir *root;
 	int rc;
 
-	if ((root = bdir_new(bk, NULL, 0)) == NULL)
-		return (-1);
+	if ((root = bdir_new(bk, NULL, 0)) == NULL) {
+		rc = -1;
+		goto out;
+	}
 	if (bk->o->parent != NULL) {
 		warnp_quiet(1);
 		if (tree_load(bk->r, bk->ix, bk->o->parent->tree,
@@ -780,6 +909,15 @@ start_walk(struct bk *bk, char **abs, size_t nabs)
 	else
 		rc = walk(bk, root, "", abs, nabs, 0);
 	dir_release(root);
+out:
+	/* This walker counted as busy until now (see backup_run). */
+	if (rc < 0)
+		atomic_store(&bk->failed, 1);
+	pthread_mutex_lock(&bk->wmu);
+	if (--bk->wactive == 0)
+		pthread_cond_broadcast(&bk->wcv);
+	pthread_mutex_unlock(&bk->wmu);
+	walk_jobs(bk);
 	return (rc);
 }
 
@@ -792,7 +930,7 @@ backup_run(struct repo *r, struct index *ix, const struct backup_opts *o,
 	char **abs = NULL;
 	size_t nabs = 0, i;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int rc = -1, walked;
+	int rc = -1, walked, nwalk;
 
 	memset(&bk, 0, sizeof(bk));
 	memset(s, 0, sizeof(*s));
@@ -801,6 +939,8 @@ backup_run(struct repo *r, struct index *ix, const struct backup_opts *o,
 	bk.o = o;
 	pthread_mutex_init(&bk.mu, NULL);
 	pthread_cond_init(&bk.cv, NULL);
+	pthread_mutex_init(&bk.wmu, NULL);
+	pthread_cond_init(&bk.wcv, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (backup_abspaths(o->paths, o->npaths, &abs, &nabs))
 		goto done;
@@ -813,16 +953,27 @@ backup_run(struct repo *r, struct index *ix, const struct backup_opts *o,
 		}
 	}
 	bk.rcap = 2 * (size_t)r->cfg.chunk_max;
-	if ((bk.rbuf = malloc(bk.rcap)) == NULL) {
-		warnp("malloc");
-		goto done;
-	}
 	if ((bk.pl = pipeline_new(r, ix, o->nworkers > 0 ? o->nworkers :
 	    (ncpu > 0 ? (int)ncpu : 2))) == NULL)
 		goto done;
 	progress_start(&bk.prog, o->progress, abs, nabs, o->excludes,
 	    o->nexcludes);
+	/* Walkers: one per core (this thread is the first). */
+	nwalk = o->nworkers > 0 ? o->nworkers : (ncpu > 0 ? (int)ncpu : 2);
+	if (nwalk > MAXWALK)
+		nwalk = MAXWALK;
+	bk.maxjobs = (size_t)nwalk * JOBS_PER_WALKER;
+	bk.wactive = 1;		/* this thread, until its walk of the root ends */
+	for (i = 1; i < (size_t)nwalk; i++) {
+		if (pthread_create(&bk.wthr[bk.nwthr], NULL, walker_main,
+		    &bk) != 0)
+			break;
+		bk.nwthr++;
+	}
 	walked = start_walk(&bk, abs, nabs);
+	for (i = 0; i < (size_t)bk.nwthr; i++)
+		pthread_join(bk.wthr[i], NULL);
+	bk.nwthr = 0;
 	/* Every chunk must be stored before the root tree exists. */
 	if (pipeline_finish(bk.pl) || walked || atomic_load(&bk.failed)) {
 		progress_stop(&bk.prog);
@@ -848,11 +999,14 @@ done:
 	if (rc < 0)
 		snapshot_release(s);
 	pipeline_free(bk.pl);
-	free(bk.rbuf);
+	free(t_rbuf);
+	t_rbuf = NULL;
 	for (i = 0; i < nabs; i++)
 		free(abs[i]);
 	free(abs);
 	pthread_mutex_destroy(&bk.mu);
 	pthread_cond_destroy(&bk.cv);
+	pthread_mutex_destroy(&bk.wmu);
+	pthread_cond_destroy(&bk.wcv);
 	return (rc);
 }

@@ -11,7 +11,7 @@
 /* Index checkpoint: write an index file after this many packs. */
 #define PACKS_PER_INDEX		8
 /* Most bytes queued but not yet taken by a worker. */
-#define QUEUE_BYTES		(64u * 1024 * 1024)
+#define QUEUE_BYTES		(16u * 1024 * 1024)
 
 struct job {
 	uint8_t *p;

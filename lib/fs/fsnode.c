@@ -248,8 +248,56 @@ err:
 	return (-1);
 }
 
+/*
+ * Copy the symlink target and extended attributes of prev into n.  Both
+ * change the inode's ctime, so they are the same as prev's when type,
+ * inode and ctime are.
+ */
+static int
+copy_unchanged(const struct node *prev, struct node *n)
+{
+	size_t i;
+
+	if (prev->target_len > 0) {
+		if ((n->target = malloc(prev->target_len)) == NULL)
+			goto oom;
+		memcpy(n->target, prev->target, prev->target_len);
+		n->target_len = prev->target_len;
+	}
+	if (prev->nxattrs == 0)
+		return (0);
+	if ((n->xattrs = calloc(prev->nxattrs, sizeof(struct xattr))) == NULL)
+		goto oom;
+	for (i = 0; i < prev->nxattrs; i++) {
+		if ((n->xattrs[i].name = strdup(prev->xattrs[i].name)) ==
+		    NULL)
+			goto oom;
+		n->nxattrs = i + 1;
+		if (prev->xattrs[i].value_len > 0) {
+			if ((n->xattrs[i].value =
+			    malloc(prev->xattrs[i].value_len)) == NULL)
+				goto oom;
+			memcpy(n->xattrs[i].value, prev->xattrs[i].value,
+			    prev->xattrs[i].value_len);
+		}
+		n->xattrs[i].value_len = prev->xattrs[i].value_len;
+	}
+	return (0);
+oom:
+	warnp("malloc");
+	return (-1);
+}
+
 int
 fsnode_capture(const char *path, const struct stat *st, struct node *n)
+{
+
+	return (fsnode_capture_prev(path, st, n, NULL));
+}
+
+int
+fsnode_capture_prev(const char *path, const struct stat *st, struct node *n,
+    const struct node *prev)
 {
 
 	if ((n->type = node_type_of(st->st_mode)) == 0) {
@@ -278,6 +326,10 @@ fsnode_capture(const char *path, const struct stat *st, struct node *n)
 		n->size = (uint64_t)st->st_size;
 	if (n->type == NODE_CHR || n->type == NODE_BLK)
 		n->rdev = st->st_rdev;
+	if (prev != NULL && prev->type == n->type &&
+	    prev->inode == n->inode && prev->ctime_sec == n->ctime_sec &&
+	    prev->ctime_nsec == n->ctime_nsec)
+		return (copy_unchanged(prev, n));
 	if (n->type == NODE_SYMLINK) {
 		struct stat again;
 

@@ -19,6 +19,16 @@
 int fsnode_capture(const char *, const struct stat *, struct node *);
 
 /*
+ * fsnode_capture_prev(path, st, n, prev): the same, but if prev (the node
+ * of the same name in the previous snapshot, or NULL) has n's type, inode
+ * and ctime, its symlink target and extended attributes are copied instead
+ * of read: changing either changes the ctime.  Unchanged trees are backed
+ * up again without a readlink or listxattr per entry.
+ */
+int fsnode_capture_prev(const char *, const struct stat *, struct node *,
+    const struct node *);
+
+/*
  * fsnode_make_special(path, n): create a symlink, fifo, socket node or
  * device node at path (which must not exist).  Returns 0 or -1 (reported).
  */

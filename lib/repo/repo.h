@@ -65,7 +65,7 @@ struct kdf_params {
 /*
  * kdf_params_default(p): parameters for new slots: from COFFER_KDF_PARAMS
  * ("test" for the cheapest allowed, or "OPS,KIB"), else calibrated on this
- * machine to take about half a second with 128 MiB of memory.  0 or -1.
+ * machine to take about half a second with 64 MiB of memory, at least 3 passes.  0 or -1.
  */
 int kdf_params_default(struct kdf_params *);
 

@@ -6,7 +6,7 @@
 #include "warnp.h"
 
 static const char *progname = "coffer";
-static int quiet;
+static _Thread_local int quiet;	/* per thread: walkers quiet their own */
 
 void
 warnp_setprogname(const char *name)

@@ -16,7 +16,10 @@ void warn0(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* warnp(fmt, ...): print "prog: <message>: <strerror(errno)>\n". */
 void warnp(const char *, ...) __attribute__((format(printf, 1, 2)));
 
-/* warnp_quiet(on): suppress (1) or restore (0) output of warn0 and warnp. */
+/*
+ * warnp_quiet(on): suppress (1) or restore (0) output of warn0 and warnp in
+ * the calling thread.
+ */
 void warnp_quiet(int);
 
 #endif
