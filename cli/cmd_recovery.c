@@ -249,6 +249,10 @@ realms_open(struct realms *rs, const struct ropts *o, const struct rslot *cfg)
 			realms_free(rs);
 			return (-1);
 		}
+		if (o->nrealm == 0 && !realm_client_has_auth(rs->v[i].c))
+			warn0("no credentials for the recorded realm %s (%s): "
+			    "give --realm with USER:SECRET@ in its URL",
+			    cfg->realm[i].url, cfg->realm[i].jurisdiction);
 	}
 	return (0);
 }

@@ -312,6 +312,31 @@ expect_rc delete-status 1
 expect_out_line delete-status-message "recovery is not set up for this \
 repository"
 
+# --- a repository on realm 1's server, restored without --realm ------
+
+# The recorded realm on the repository's own server gets the repository
+# URL's credentials; the others are named, and two are needed.
+srv_slot_load 1
+REST=$(srv_repo_url alice "$RPW" main)
+COFFER_REPOSITORY=$REST run_coffer init
+expect_rc rest-init 0
+COFFER_REPOSITORY=$REST run_coffer recovery setup "${REALMS[@]}"
+expect_rc rest-setup 0
+COFFER_REPOSITORY=$REST run_coffer recovery status
+expect_out_line rest-status-own-realm "realm $URL1 (DE): registered, 10 of \
+10 guesses left"
+expect_err rest-status-names-others "no credentials for the recorded realm \
+$URL3 (CH): give --realm with USER:SECRET@ in its URL"
+COFFER_REPOSITORY=$REST run_coffer recovery restore --new-password-file \
+    "$NEWPW"
+expect_rc rest-restore-needs-two 1
+expect_err rest-restore-message "recovery unavailable: 1 of the 2 realms \
+needed answered"
+COFFER_REPOSITORY=$REST restore rest-restore
+expect_rc rest-restore 0
+COFFER_REPOSITORY=$REST COFFER_PASSWORD=$(cat "$NEWPW") run_coffer key list
+expect_rc rest-restored-opens 0
+
 srv_slot_load 1
 run_cmd "$COFFERD_BIN" audit alice --data "$SRV_DATA"
 for a in recovery.register recovery.charge recovery.success \

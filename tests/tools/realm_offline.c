@@ -96,45 +96,17 @@ done:
 	return (rc);
 }
 
-int
-main(int argc, char **argv)
+/* Try with the shares at hand, as if they were enough.  0, 1, 2. */
+static int
+attempt(struct backend *be, const uint8_t id[32], const struct rslot *cfg,
+    const char *pin, const struct share *sh, size_t m)
 {
-	uint8_t id[32], rid[16], access[32], encseed[32], oprf[64];
-	uint8_t commit[32], unlock[32], enckey[32], secret[32];
-	uint8_t idx[MAXDB], k[32], s[32], ks[MAXDB][32], ss[MAXDB][32];
-	struct share sh[MAXDB];
-	struct backend *be;
+	uint8_t access[32], encseed[32], oprf[64], commit[32], unlock[32];
+	uint8_t enckey[32], secret[32], idx[MAXDB], k[32], s[32];
+	uint8_t ks[MAXDB][32], ss[MAXDB][32];
 	struct repo *r = NULL;
-	struct rslot cfg;
-	char name[65];
-	size_t m = 0, i;
-	int rc;
+	size_t i;
 
-	warnp_setprogname("realm_offline");
-	if (argc < 4 || argc - 3 > MAXDB) {
-		fprintf(stderr, "usage: realm_offline REPO PIN DB [DB ...]\n");
-		return (2);
-	}
-	if (crypto_init() || (be = backend_open(argv[1])) == NULL ||
-	    repo_peek_id(be, id) != 0 ||
-	    keyslot_recovery_find(be, &cfg, name) != 0) {
-		warn0("%s: no repository with a recovery key slot", argv[1]);
-		return (2);
-	}
-	rkdf_rid(id, rid);
-	for (i = 3; i < (size_t)argc; i++) {
-		if ((rc = load(argv[i], rid, &sh[m])) < 0)
-			return (2);
-		if (rc == 0)
-			m++;
-	}
-	printf("%zu database(s) hold a record; the threshold is %u of %u\n",
-	    m, cfg.t, cfg.n);
-	if (m == 0) {
-		printf("cannot recover: no record\n");
-		return (1);
-	}
-	/* Combine the shares at hand, as if they were enough. */
 	for (i = 0; i < m; i++) {
 		idx[i] = sh[i].index;
 		memcpy(ks[i], sh[i].k, 32);
@@ -142,8 +114,8 @@ main(int argc, char **argv)
 	}
 	if (shamir_combine(idx, (const uint8_t (*)[32])ks, m, k) ||
 	    shamir_combine(idx, (const uint8_t (*)[32])ss, m, s) ||
-	    rkdf_stretch(argv[2], strlen(argv[2]), sh[0].version, id, 32,
-	    cfg.opslimit, cfg.memlimit_kib, access, encseed) ||
+	    rkdf_stretch(pin, strlen(pin), sh[0].version, id, 32,
+	    cfg->opslimit, cfg->memlimit_kib, access, encseed) ||
 	    oprf_evaluate(k, access, 32, oprf))
 		return (2);
 	rkdf_unlock(oprf, commit, unlock);
@@ -164,6 +136,49 @@ main(int argc, char **argv)
 	}
 	printf("recovered: %zu database(s) and the PIN open the "
 	    "repository\n", m);
+	r->be = NULL;		/* the caller's */
 	repo_close(r);
 	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	uint8_t id[32], rid[16];
+	struct share sh[MAXDB];
+	struct backend *be = NULL;
+	struct rslot cfg;
+	char name[65];
+	size_t m = 0, i;
+	int rc = 2, r;
+
+	warnp_setprogname("realm_offline");
+	if (argc < 4 || argc - 3 > MAXDB) {
+		fprintf(stderr, "usage: realm_offline REPO PIN DB [DB ...]\n");
+		return (2);
+	}
+	if (crypto_init() || (be = backend_open(argv[1])) == NULL ||
+	    repo_peek_id(be, id) != 0 ||
+	    keyslot_recovery_find(be, &cfg, name) != 0) {
+		warn0("%s: no repository with a recovery key slot", argv[1]);
+		goto done;
+	}
+	rkdf_rid(id, rid);
+	for (i = 3; i < (size_t)argc; i++) {
+		if ((r = load(argv[i], rid, &sh[m])) < 0)
+			goto done;
+		if (r == 0)
+			m++;
+	}
+	printf("%zu database(s) hold a record; the threshold is %u of %u\n",
+	    m, cfg.t, cfg.n);
+	if (m == 0) {
+		printf("cannot recover: no record\n");
+		rc = 1;
+		goto done;
+	}
+	rc = attempt(be, id, &cfg, argv[2], sh, m);
+done:
+	backend_free(be);
+	return (rc);
 }
