@@ -27,6 +27,7 @@
 #include "srv_config.h"
 #include "srv_db.h"
 #include "srv_http.h"
+#include "srv_log.h"
 #include "srv_metrics.h"
 #include "srv_realm.h"
 #include "srv_store.h"
@@ -43,6 +44,7 @@ usage(FILE *f)
 "       cofferd user add|passwd|remove|list|quota ... --data DIR\n"
 "       cofferd token add|revoke|list ... --data DIR\n"
 "       cofferd audit [NAME] --data DIR\n"
+"       cofferd log init ORIGIN --data DIR | cofferd log vkey --data DIR\n"
 "       cofferd --version | --help\n"
 "\n"
 "cofferd stores coffer and restic repositories for many accounts and\n"
@@ -79,6 +81,8 @@ usage(FILE *f)
 "With --realm, cofferd is also a passcode-recovery realm: it answers\n"
 "/realm/v1/... (docs/RECOVERY.md) for its accounts, keeps its state in\n"
 "DIR/realm.db, and declares the jurisdiction CODE (e.g. DE) to clients.\n"
+"  --log ORIGIN (none: no transparency log; e.g. backup.example.org/log)\n"
+"  --log-interval SECS (1)\n"
 "\n"
 "cofferd prints \"cofferd listening on HOST:PORT\" on standard error when\n"
 "ready, then one JSON line per request; SIGTERM stops it gracefully.\n");
@@ -172,6 +176,8 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 	struct srv_store *st = NULL;
 	struct srv_metrics *m = NULL;
 	struct srv_realm *realm = NULL;
+	struct srv_log *log = NULL;
+	struct srv_user_info ui;
 	struct srv_server *srv;
 	char root[PATH_MAX];
 	int64_t left;
@@ -191,7 +197,18 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 	if (cfg->realm && srv_realm_open(cfg->data, cfg->jurisdiction, db,
 	    &realm))
 		goto done;
-	if (srv_http_start(cfg, db, st, m, realm, &srv))
+	if (cfg->log != NULL) {
+		/* /log/ is the log's: an account named "log" would be hidden. */
+		if (srv_user_get(db, "log", &ui) == 0) {
+			warn0("an account is named \"log\": its repositories "
+			    "would be hidden by the transparency log's /log/");
+			goto done;
+		}
+		if (srv_log_open(cfg->data, cfg->log, &log) ||
+		    srv_log_start(log, cfg->log_interval * 1000))
+			goto done;
+	}
+	if (srv_http_start(cfg, db, st, m, realm, log, &srv))
 		goto done;
 	if (realm != NULL)
 		fprintf(stderr, "cofferd realm %s, jurisdiction %s\n",
@@ -208,6 +225,8 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 		warn0("%lld requests cut short", (long long)left);
 	rc = 0;
 done:
+	/* After the last request: a last pass logs what they audited. */
+	srv_log_close(log);
 	srv_realm_close(realm);
 	srv_metrics_free(m);
 	srv_store_free(st);
@@ -286,6 +305,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return (serve_main(argc - 1, argv + 1));
+	if (strcmp(cmd, "log") == 0)
+		return (srv_log_main(argc - 1, argv + 1));
 	if (strcmp(cmd, "user") == 0 || strcmp(cmd, "token") == 0 ||
 	    strcmp(cmd, "audit") == 0)
 		return (srv_admin_main(argc - 1, argv + 1));

@@ -63,6 +63,9 @@ static const struct setting {
 	{ "realm", K_BOOL, offsetof(struct srv_config, realm), 0, 0, "off" },
 	{ "jurisdiction", K_STR, offsetof(struct srv_config, jurisdiction),
 	    0, 0, NULL },
+	{ "log", K_STR, offsetof(struct srv_config, log), 0, 0, NULL },
+	{ "log_interval", K_DUR, offsetof(struct srv_config, log_interval),
+	    1, 3600, "1" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -42,6 +42,8 @@ struct srv_config {
 	int recount_usage;		/* recount accounts' usage at start */
 	int realm;			/* serve the recovery realm API */
 	char *jurisdiction;		/* the realm's declared label */
+	char *log;			/* transparency log origin, or NULL */
+	unsigned log_interval;		/* seconds between log passes */
 };
 
 /* srv_config_init(c): the built-in defaults.  0 or -1 (ENOMEM). */

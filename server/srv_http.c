@@ -762,7 +762,8 @@ done:
 int
 srv_http_start(const struct srv_config *cfg, struct srv_db *db,
     struct srv_store *store, struct srv_metrics *metrics,
-    struct srv_realm *realm, struct srv_server **out)
+    struct srv_realm *realm, struct srv_log *log,
+    struct srv_server **out)
 {
 	struct MHD_OptionItem opts[24];
 	struct srv_server *s;
@@ -780,6 +781,7 @@ srv_http_start(const struct srv_config *cfg, struct srv_db *db,
 	s->ctx.store = store;
 	s->ctx.metrics = metrics;
 	s->ctx.realm = realm;
+	s->ctx.log = log;
 	/* First, so that every message of libmicrohttpd comes through it. */
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |

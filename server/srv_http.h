@@ -18,6 +18,7 @@
 
 struct srv_db;
 struct srv_realm;
+struct srv_log;
 
 /* What every request may use; read-only while the server runs. */
 struct srv_ctx {
@@ -26,6 +27,7 @@ struct srv_ctx {
 	struct srv_store *store;
 	struct srv_metrics *metrics;
 	struct srv_realm *realm;	/* NULL unless --realm */
+	struct srv_log *log;		/* the transparency log, or NULL */
 };
 
 /*
@@ -126,15 +128,16 @@ void srv_cred_wipe(struct srv_cred *);
 struct srv_server;
 
 /*
- * srv_http_start(cfg, db, store, metrics, realm, &srv): bind cfg->listen,
- * load the TLS files if set, and start serving (realm: NULL, or the
- * recovery realm that answers /realm/v1/...).  srv_http_address gives the
+ * srv_http_start(cfg, db, store, metrics, realm, log, &srv): bind
+ * cfg->listen, load the TLS files if set, and start serving (realm: NULL,
+ * or the recovery realm that answers /realm/v1/...; log: NULL, or the
+ * transparency log served under /log/).  srv_http_address gives the
  * address actually bound ("HOST:PORT", with the real port when 0 was
  * asked).  0 or -1 (reported).
  */
 int srv_http_start(const struct srv_config *, struct srv_db *,
     struct srv_store *, struct srv_metrics *, struct srv_realm *,
-    struct srv_server **);
+    struct srv_log *, struct srv_server **);
 const char *srv_http_address(const struct srv_server *);
 
 /*

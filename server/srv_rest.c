@@ -25,6 +25,7 @@
 #include "util/warnp.h"
 
 #include "srv_db.h"
+#include "srv_logweb.h"
 #include "srv_rest.h"
 
 #define CT_TEXT		"text/plain; charset=utf-8"
@@ -45,6 +46,7 @@ struct rest {
 	EVP_MD_CTX *md;		/* SHA-256 of the upload so far */
 	uint64_t size;		/* upload bytes so far */
 	uint64_t reserved;	/* quota reserved and not yet kept */
+	char actor[64];		/* "user:NAME" or "token:<id>", for audit */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -355,11 +357,13 @@ obj_of(const struct rest *r)
  * 0 with user and perm set, or -1 with the request refused.
  */
 static int
-authenticate(struct srv_req *req, char user[65], enum srv_perm *perm)
+authenticate(struct srv_req *req, char user[65], enum srv_perm *perm,
+    char actor[64])
 {
 	struct srv_db *db = req->ctx->db;
 	struct srv_cred cred;
-	char *tuser = NULL;
+	uint8_t h[CRYPTO_HASH_LEN];
+	char *tuser = NULL, id[SRV_TOKEN_ID_LEN + 1];
 	int rc = 1;
 
 	switch (srv_http_parse_auth(srv_http_header(req, "Authorization"),
@@ -385,6 +389,17 @@ authenticate(struct srv_req *req, char user[65], enum srv_perm *perm)
 		free(tuser);
 		break;
 	}
+	/*
+	 * Who, for the audit table: a token (srv_db_auth tries tokens
+	 * first) by its public id, else the account's password.
+	 */
+	if (rc == 0 && cred.secretlen == SRV_TOKEN_LEN &&
+	    strncmp(cred.secret, "cft_", 4) == 0) {
+		crypto_sha256((const uint8_t *)cred.secret, SRV_TOKEN_LEN, h);
+		hex_encode(h, SRV_TOKEN_ID_LEN / 2, id);
+		snprintf(actor, 64, "token:%s", id);
+	} else if (rc == 0)
+		snprintf(actor, 64, "user:%s", user);
 	srv_cred_wipe(&cred);
 	if (rc == 1) {
 		req->resp.www_auth = 1;
@@ -398,8 +413,44 @@ authenticate(struct srv_req *req, char user[65], enum srv_perm *perm)
 int
 srv_rest_auth(struct srv_req *req, char user[65], enum srv_perm *perm)
 {
+	char actor[64];
 
-	return (authenticate(req, user, perm));
+	return (authenticate(req, user, perm, actor));
+}
+
+
+void
+srv_rest_fail(struct srv_req *req, unsigned status, const char *why)
+{
+
+	fail(req, status, status == 401 ? ERR_AUTH : status == 403 ?
+	    ERR_FORBIDDEN : status >= 500 ? ERR_INTERNAL : ERR_BAD_REQUEST,
+	    why);
+}
+
+/*
+ * audit_object(req, r, what): the audit row of a key slot or snapshot
+ * added or removed ("key.add", "snapshot.remove", ...; detail "repo=R
+ * id=ID"), written before the change is made, so that no change goes
+ * unrecorded (the transparency log publishes these rows).  Other types
+ * are not audited.  0, or -1 with the request refused.
+ */
+static int
+audit_object(struct srv_req *req, struct rest *r, const char *what)
+{
+	char action[32], detail[160];
+
+	if (r->path.type != SRV_OBJ_KEYS && r->path.type != SRV_OBJ_SNAPSHOTS)
+		return (0);
+	snprintf(action, sizeof(action), "%s.%s",
+	    r->path.type == SRV_OBJ_KEYS ? "key" : "snapshot", what);
+	snprintf(detail, sizeof(detail), "repo=%s id=%s", r->path.repo,
+	    r->path.name);
+	if (srv_audit(req->ctx->db, req->user, action, detail, r->actor)) {
+		fail500(req);
+		return (-1);
+	}
+	return (0);
 }
 
 /* Reserve n bytes of the account's quota.  0, or -1 (refused). */
@@ -532,6 +583,10 @@ upload_finish(struct srv_req *req, struct rest *r)
 			upload_drop(req, r);
 			return;
 		}
+	}
+	if (audit_object(req, r, "add")) {
+		upload_drop(req, r);
+		return;
 	}
 	put = r->put;
 	r->put = NULL;
@@ -668,6 +723,11 @@ delete_obj(struct srv_req *req, struct rest *r)
 	uint64_t size = 0;
 	int rc;
 
+	/* Only what exists is audited as removed. */
+	if ((r->path.type == SRV_OBJ_KEYS || r->path.type == SRV_OBJ_SNAPSHOTS)
+	    && OPS(req)->stat(COOKIE(req), &o, &size) == 0 &&
+	    audit_object(req, r, "remove"))
+		return;
 	if ((rc = OPS(req)->del(COOKIE(req), &o, &size)) != 0) {
 		if (rc == 1)
 			fail(req, 404, ERR_BAD_REQUEST, "no such object");
@@ -718,7 +778,7 @@ metrics_begin(struct srv_req *req, struct rest *r)
 	if (cfg->metrics_auth == METRICS_NONE ||
 	    (cfg->metrics_auth == METRICS_LOOPBACK && req->loopback))
 		return;
-	if (authenticate(req, user, &r->perm))
+	if (authenticate(req, user, &r->perm, r->actor))
 		return;
 	strcpy(req->user, user);
 	if (strcmp(user, cfg->metrics_user) != 0)
@@ -798,6 +858,10 @@ srv_rest_begin(struct srv_req *req, const char *url)
 		return;
 	}
 	req->rest = r;
+	if (req->ctx->log != NULL && strncmp(url, "/log/", 5) == 0) {
+		srv_logweb_begin(req, url);
+		return;
+	}
 	if ((st = srv_rest_parse_path(url, &r->path, &why)) != 0) {
 		fail(req, (unsigned)st, ERR_BAD_REQUEST, why);
 		return;
@@ -816,7 +880,7 @@ srv_rest_begin(struct srv_req *req, const char *url)
 		fail(req, 405, ERR_BAD_REQUEST, "method not allowed");
 		return;
 	}
-	if (authenticate(req, user, &r->perm))
+	if (authenticate(req, user, &r->perm, r->actor))
 		return;
 	memcpy(req->user, user, sizeof(req->user));
 	if (strcmp(user, r->path.user) != 0) {

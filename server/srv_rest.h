@@ -83,6 +83,12 @@ const char *srv_rest_allow(enum srv_path_kind);
  */
 int srv_rest_auth(struct srv_req *, char[65], enum srv_perm *);
 
+/*
+ * srv_rest_fail(req, status, why): refuse the request with a short
+ * static reason (srv_logweb).
+ */
+void srv_rest_fail(struct srv_req *, unsigned, const char *);
+
 /* The request's steps; see above.  srv_rest_body: 0, or -1 to close. */
 void srv_rest_begin(struct srv_req *, const char *);
 int srv_rest_body(struct srv_req *, const uint8_t *, size_t);

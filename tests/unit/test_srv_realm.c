@@ -591,7 +591,7 @@ main(void)
 	    srv_config_set(&cfg, "listen", "127.0.0.1:0", "t") ||
 	    srv_config_set(&cfg, "access_log", "off", "t") ||
 	    srv_store_fs_open(path, &st) || (m = srv_metrics_new()) == NULL ||
-	    srv_http_start(&cfg, db, st, m, realm, &srv))
+	    srv_http_start(&cfg, db, st, m, realm, NULL, &srv))
 		return (1);
 	snprintf(BASE, sizeof(BASE), "http://%s/realm/v1/",
 	    srv_http_address(srv));

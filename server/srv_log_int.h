@@ -1,0 +1,64 @@
+#ifndef COFFERD_SRV_LOG_INT_H
+#define COFFERD_SRV_LOG_INT_H
+
+/* The insides of struct srv_log, shared by srv_log.c and srv_logseq.c. */
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "crypto/crypto.h"
+#include "tlog/note.h"
+#include "util/buf.h"
+
+#include "srv_log.h"
+
+struct srv_log {
+	char *dir;			/* <data>/log */
+	char *dbpath;			/* <data>/cofferd.db */
+	char origin[NOTE_NAME_MAX + 1];
+	sqlite3 *h;			/* our own connection */
+	struct note_signer *signer;
+	struct crypto_mac *ids;		/* keyed with K_ids */
+	int lockfd;
+
+	pthread_mutex_t mtx;		/* a pass at a time; h */
+	pthread_mutex_t cpmtx;		/* cp, size */
+	struct buf cp;			/* the committed signed checkpoint */
+	uint64_t size;
+
+	pthread_t thr;
+	pthread_cond_t cv;		/* under cpmtx: wake the thread */
+	int running, stopping;
+	unsigned interval_ms;
+};
+
+/* srv_logseq.c */
+
+/*
+ * logseq_write(log, path, p, len): write <dir>/<path> whole, fsynced,
+ * renamed into place, and fsync its directory.  0 or -1 (reported).
+ */
+int logseq_write(struct srv_log *, const char *, const uint8_t *, size_t);
+
+/* logseq_fetch: a tile_fetch_fn over <dir>; cookie is the log. */
+int logseq_fetch(void *, const char *, struct buf *);
+
+/*
+ * logseq_state(log, &size, root, &seq): the committed state, in the
+ * caller's transaction (or none).  0 or -1.
+ */
+int logseq_state(struct srv_log *, uint64_t *, uint8_t[32], int64_t *);
+
+/* logseq_sign(log, size, root, out): the signed checkpoint.  0 or -1. */
+int logseq_sign(struct srv_log *, uint64_t, const uint8_t[32],
+    struct buf *);
+
+/* logseq_publish(log, cp, size): set the checkpoint served and on disk. */
+int logseq_publish(struct srv_log *, const uint8_t *, size_t, uint64_t);
+
+/* logseq_exec(log, sql): run sql; 0 or -1 (reported). */
+int logseq_exec(struct srv_log *, const char *);
+
+#endif
