@@ -315,7 +315,7 @@ tile_bundle_next(const uint8_t *p, size_t len, size_t *off,
 
 struct tile_builder {
 	uint64_t size;
-	unsigned w[TILE_LEVELS];		/* hashes in each partial tile */
+	unsigned w[TILE_LEVELS];		/* hashes per partial tile */
 	uint8_t h[TILE_LEVELS][TILE_BYTES];
 	struct buf bundle;			/* the partial entry bundle */
 };
