@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "engine/idcache.h"
+#include "snapshot/snapname.h"
 #include "snapshot/snapshot.h"
 #include "tree/tree.h"
 
@@ -21,8 +22,8 @@
 /* One snapshot as the mount shows it. */
 struct msnap {
 	struct snapshot s;
-	char name[64];		/* unique in snapshots/: time, "-N" if taken */
-	char shortid[65];	/* unique in ids/: 8 hex digits, more if not */
+	char name[SNAPNAME_MAX];	/* in snapshots/ (snapname.h) */
+	char shortid[65];		/* in ids/ */
 	char *host;		/* hostname as a file name, or NULL if none */
 	char **tags;		/* tags as file names */
 	size_t ntags;

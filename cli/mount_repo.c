@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "engine/blobread.h"
+#include "snapshot/snapname.h"
 #include "util/warnp.h"
 
 #include "mount.h"
@@ -28,7 +29,6 @@
 #define TREE_CACHE_ENTS		1024
 #define BLOB_CACHE_ENTS		65536
 #define LIST_INTERVAL_MS	1000
-#define SHORTID_LEN		8
 #define PREFETCH_DEPTH		2	/* blobs ahead of the last one read */
 
 /* The index in use, with a reference. */
@@ -200,33 +200,6 @@ now_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/*
- * A host or tag as a directory name: '/' becomes '_', "." and ".." get a
- * leading '_', at most 255 bytes.  NULL for an empty string (left out).
- */
-static char *
-fsname(const char *s)
-{
-	char *p;
-	size_t i, n = strlen(s);
-
-	if (n == 0)
-		return (NULL);
-	if (n > 255)
-		n = 255;
-	if ((p = malloc(n + 2)) == NULL)
-		return (NULL);
-	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
-		p[0] = '_';
-		memcpy(p + 1, s, n + 1);
-		return (p);
-	}
-	for (i = 0; i < n; i++)
-		p[i] = (s[i] == '/') ? '_' : s[i];
-	p[n] = '\0';
-	return (p);
-}
-
 static void
 msnap_release(struct msnap *ms)
 {
@@ -274,39 +247,6 @@ uniq(char **v, size_t *n)
 	*n = o;
 }
 
-/* Time as restic names snapshots: 2006-01-02T15:04:05Z07:00, local. */
-static void
-timename(const struct snapshot *s, char *buf, size_t len)
-{
-	time_t t = (time_t)s->time_sec;
-	struct tm tm;
-	long off;
-	size_t n;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0 ||
-	    len - n < 7) {
-		/* A time too far off for a calendar date. */
-		snprintf(buf, len, "@%lld", (long long)s->time_sec);
-		return;
-	}
-	off = tm.tm_gmtoff / 60;
-	if (off == 0)
-		snprintf(buf + n, len - n, "Z");
-	else
-		snprintf(buf + n, len - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',
-		    labs(off) / 60, labs(off) % 60);
-}
-
-static int
-hexcmp(const void *a, const void *b)
-{
-	const struct msnap *x = *(const struct msnap *const *)a;
-	const struct msnap *y = *(const struct msnap *const *)b;
-
-	return (memcmp(x->s.id, y->s.id, 32));
-}
-
 /*
  * Give every snapshot its names (sv sorted by time): "TIME", or "TIME-N"
  * for the N-th taken after the first of that second; an 8-digit short id
@@ -315,67 +255,34 @@ hexcmp(const void *a, const void *b)
 static int
 name_all(struct mnt *m)
 {
-	struct msnap **by = NULL;
-	char hex[2][65];
-	size_t i, j, k, nt = 0;
-	int dup;
+	const struct snapshot **v = NULL;
+	char **names = NULL, **ids = NULL;
+	size_t i, j, nt = 0;
+	int rc = -1;
 
-	for (i = 0; i < m->sn; i++) {
-		struct msnap *ms = &m->sv[i];
-		char base[40];
-
-		/*
-		 * Equal names mean equal seconds (the offset is part of the
-		 * name), and earlier snapshots come first.
-		 */
-		timename(&ms->s, base, sizeof(base));
-		for (k = 0;; k++) {
-			if (k == 0)
-				snprintf(ms->name, sizeof(ms->name), "%s", base);
-			else
-				snprintf(ms->name, sizeof(ms->name), "%s-%zu",
-				    base, k);
-			dup = 0;
-			for (j = i; j-- > 0 && !dup &&
-			    m->sv[j].s.time_sec == ms->s.time_sec;)
-				dup = strcmp(m->sv[j].name, ms->name) == 0;
-			if (!dup)
-				break;
-		}
-		nt += ms->ntags;
+	if (m->sn > 0 && ((v = malloc(m->sn * sizeof(*v))) == NULL ||
+	    (names = malloc(m->sn * sizeof(*names))) == NULL ||
+	    (ids = malloc(m->sn * sizeof(*ids))) == NULL)) {
+		warnp("malloc");
+		goto done;
 	}
-	if (m->sn > 0 && (by = malloc(m->sn * sizeof(*by))) == NULL)
-		goto oom;
-	for (i = 0; i < m->sn; i++)
-		by[i] = &m->sv[i];
-	if (m->sn > 1)
-		qsort(by, m->sn, sizeof(*by), hexcmp);
 	for (i = 0; i < m->sn; i++) {
-		hex_encode(by[i]->s.id, 32, hex[0]);
-		dup = 0;
-		for (j = i; j-- > 0 && !dup;) {
-			hex_encode(by[j]->s.id, 32, hex[1]);
-			if (strncmp(hex[0], hex[1], SHORTID_LEN) != 0)
-				break;
-			dup = 1;
-		}
-		for (j = i + 1; j < m->sn && !dup; j++) {
-			hex_encode(by[j]->s.id, 32, hex[1]);
-			if (strncmp(hex[0], hex[1], SHORTID_LEN) != 0)
-				break;
-			dup = 1;
-		}
-		snprintf(by[i]->shortid, sizeof(by[i]->shortid), "%.*s",
-		    dup ? 64 : SHORTID_LEN, hex[0]);
+		v[i] = &m->sv[i].s;
+		names[i] = m->sv[i].name;
+		ids[i] = m->sv[i].shortid;
+		nt += m->sv[i].ntags;
 	}
-	free(by);
+	if (snapname_assign(v, m->sn, names, ids))
+		goto done;
 	free(m->hosts);
 	free(m->tagv);
 	m->hosts = m->tagv = NULL;
 	m->nhosts = m->ntagv = 0;
-	if (m->sn > 0 && ((m->hosts = malloc(m->sn * sizeof(char *))) == NULL
-	    || (m->tagv = malloc((nt + 1) * sizeof(char *))) == NULL))
-		goto oom;
+	if ((m->hosts = malloc((m->sn + 1) * sizeof(char *))) == NULL ||
+	    (m->tagv = malloc((nt + 1) * sizeof(char *))) == NULL) {
+		warnp("malloc");
+		goto done;
+	}
 	for (i = 0; i < m->sn; i++) {
 		if (m->sv[i].host != NULL)
 			m->hosts[m->nhosts++] = m->sv[i].host;
@@ -384,11 +291,12 @@ name_all(struct mnt *m)
 	}
 	uniq(m->hosts, &m->nhosts);
 	uniq(m->tagv, &m->ntagv);
-	return (0);
-oom:
-	warnp("malloc");
-	free(by);
-	return (-1);
+	rc = 0;
+done:
+	free(v);
+	free(names);
+	free(ids);
+	return (rc);
 }
 
 /* Make the mount's view of a loaded snapshot: file names for its groups. */
@@ -398,7 +306,7 @@ msnap_init(struct msnap *ms)
 	size_t i;
 
 	if (ms->s.hostname != NULL && ms->s.hostname[0] != '\0' &&
-	    (ms->host = fsname(ms->s.hostname)) == NULL)
+	    (ms->host = snapname_fs(ms->s.hostname)) == NULL)
 		return (-1);
 	if (ms->s.ntags > 0 &&
 	    (ms->tags = calloc(ms->s.ntags, sizeof(char *))) == NULL)
@@ -406,7 +314,7 @@ msnap_init(struct msnap *ms)
 	for (i = 0; i < ms->s.ntags; i++) {
 		if (ms->s.tags[i][0] == '\0')
 			continue;
-		if ((ms->tags[ms->ntags++] = fsname(ms->s.tags[i])) == NULL)
+		if ((ms->tags[ms->ntags++] = snapname_fs(ms->s.tags[i])) == NULL)
 			return (-1);
 	}
 	return (0);
