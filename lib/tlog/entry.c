@@ -36,10 +36,16 @@ static const struct {
 	    "the operator deleted the account's data" },
 	{ TLOG_EV_RECOVERY_REGISTER, "recovery.register",
 	    "a recovery record was registered" },
-	{ TLOG_EV_RECOVERY_ATTEMPT, "recovery.attempt",
-	    "a recovery attempt was made (a guess was charged)" },
+	{ TLOG_EV_RECOVERY_ATTEMPT, "recovery.charge",
+	    "someone tried to recover the passcode (a guess was charged)" },
 	{ TLOG_EV_RECOVERY_SUCCESS, "recovery.success",
-	    "a recovery succeeded" },
+	    "a passcode recovery succeeded" },
+	{ TLOG_EV_RECOVERY_BAD_TAG, "recovery.bad_tag",
+	    "a recovery attempt gave a wrong answer" },
+	{ TLOG_EV_RECOVERY_EXHAUSTED, "recovery.exhausted",
+	    "a recovery record used up its guesses" },
+	{ TLOG_EV_RECOVERY_DELETE, "recovery.delete",
+	    "a recovery record was deleted" },
 };
 
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
@@ -193,6 +199,16 @@ tlog_subject(const char *action, const char *detail, uint8_t subject[32],
 	    (v = field(detail, "id")) != NULL && hex_field(v, tok, 8) == 0)
 		for (i = 0; i < 8; i++)
 			*value = (*value << 8) | tok[i];
+	if (ev >= TLOG_EV_RECOVERY_REGISTER && ev <= TLOG_EV_RECOVERY_DELETE &&
+	    (v = field(detail, "guesses")) != NULL) {
+		unsigned long used, allowed;
+		char *end;
+
+		used = strtoul(v, &end, 10);
+		if (*end == '/' && used <= UINT32_MAX &&
+		    (allowed = strtoul(end + 1, NULL, 10)) <= UINT32_MAX)
+			*value = ((uint64_t)used << 32) | allowed;
+	}
 	/* The detail itself stays on the server; the log keeps its hash. */
 	if ((m = malloc(sizeof(pfx) + al + 1 + dl)) == NULL)
 		return (-1);

@@ -18,7 +18,7 @@
  *	66	[32]	subject: what changed (see tlog_subject)
  *	98	u8	actor kind (enum tlog_actor)
  *	99	[8]	actor id
- *	107	u64	value (event-specific: a quota, a token id, or 0)
+ *	107	u64	value (event-specific: a quota, a token id, guesses, 0)
  */
 
 #define TLOG_ENTRY_VERSION	1
@@ -42,6 +42,9 @@ enum tlog_event {
 	TLOG_EV_RECOVERY_REGISTER = 32,
 	TLOG_EV_RECOVERY_ATTEMPT = 33,
 	TLOG_EV_RECOVERY_SUCCESS = 34,
+	TLOG_EV_RECOVERY_BAD_TAG = 35,
+	TLOG_EV_RECOVERY_EXHAUSTED = 36,
+	TLOG_EV_RECOVERY_DELETE = 37,
 	TLOG_EV_OTHER = 255
 };
 
@@ -93,7 +96,8 @@ int tlog_event_is_repo(unsigned);
  * object id as subject; "quota.set" ("quota=N") has N as value;
  * "token.add" and "token.revoke" ("id=<16 hex> ...") the token id as
  * value.  Every other subject is SHA-256("coffer-tlog-detail-v1\0" ||
- * action || "\0" || detail).  0, or -1 if a repository event's detail is
+ * action || "\0" || detail); recovery events ("... guesses=N/M") have
+ * N << 32 | M as value.  0, or -1 if a repository event's detail is
  * malformed (not reported).
  */
 int tlog_subject(const char *, const char *, uint8_t[32], uint64_t *);
