@@ -55,6 +55,20 @@ find_cb(void *cookie, const struct ment *e)
 	return (1);
 }
 
+/* Pin the tree of directory i, or say which it is and where. */
+static int
+get_tree(struct fs *fs, const struct ino *i, struct idcache_ent **te)
+{
+	char path[1024], hex[65];
+
+	if (mnt_tree(fs->m, i->nd.subtree, te) == 0)
+		return (0);
+	fs_path(fs, i, path, sizeof(path));
+	hex_encode(i->nd.subtree, 32, hex);
+	warn0("%s: cannot read tree %s", path, hex);
+	return (-1);
+}
+
 /* Look name up in the tree of directory p; intern the child.  errno. */
 static int
 lookup_tree(struct fs *fs, struct ino *p, const char *name, struct ino **cp)
@@ -65,7 +79,7 @@ lookup_tree(struct fs *fs, struct ino *p, const char *name, struct ino **cp)
 	size_t len = strlen(name);
 	int err = 0;
 
-	if (mnt_tree(fs->m, p->nd.subtree, &te) != 0)
+	if (get_tree(fs, p, &te) != 0)
 		return (EIO);
 	t = idcache_val(te);
 	if ((nd = tree_find(t, (const uint8_t *)name, len)) == NULL)
@@ -352,7 +366,7 @@ op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (i->kind == K_SNAP || i->kind == K_NODE) {
-		if (mnt_tree(fs->m, i->nd.subtree, &d->te) != 0) {
+		if (get_tree(fs, i, &d->te) != 0) {
 			free(d);
 			fuse_reply_err(req, EIO);
 			return;

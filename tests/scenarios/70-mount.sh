@@ -17,7 +17,9 @@
 #     no process or lock is left;
 #   - after a byte of a data pack is flipped, every file of the snapshot
 #     either reads whole and right, or fails with EIO after a correct
-#     prefix, at least one fails, and the mount names the blob and pack.
+#     prefix, at least one fails, and the mount names the blob and pack;
+#     with a snapshot's packs deleted, listing it fails with EIO and the
+#     mount names the tree.
 #
 # Skipped (SKIP line) where FUSE cannot be used: no /dev/fuse, or neither
 # root nor fusermount3.
@@ -222,9 +224,13 @@ expect_eq big-sha256-again "$(sha "$F/big")" "$(sha "$SRC/big")"
 
 # A snapshot taken while mounted appears, with blobs from a new index.
 rnd "$SRC/late" 3000000
+packs_2=$(packs)
 run_coffer backup --json --tag late "$SRC"
 expect_rc backup-3 0
 S3=$(json_last .snapshot_id)
+new_3=$(comm -13 <(printf '%s\n' "$packs_2") <(packs))
+run_coffer snapshots --json
+TREE3=$(jq -r ".[] | select(.id == \"$S3\") | .tree" < "$OUT_FILE")
 mapfile -t N < <(names)
 sleep 1.1	# the snapshot list is refreshed at most once a second
 expect_eq new-snapshot-listed "$(ls "$MNT/snapshots" | tr '\n' ' ')" \
@@ -264,6 +270,15 @@ check damaged-names-blob-and-pack grep -qE \
 check damaged-names-file grep -qE \
     "ids/${S1:0:8}$SRC/.*: cannot read blob [0-9a-f]{64} at offset" \
     "$T/mount.err"
+# S3's packs gone (its trees and the new file): its directory cannot be
+# listed, and the mount says which tree is missing where.
+for id in $new_3; do
+	rm -f -- "$(pack_path "$id")"
+done
+check missing-tree-eio eval '! ls "$MNT/ids/${S3:0:8}" 2> "$T/ls.err"'
+check missing-tree-ls-says grep -q "Input/output error" "$T/ls.err"
+check missing-tree-named grep -qF \
+    "ids/${S3:0:8}: cannot read tree $TREE3" "$T/mount.err"
 mount_stop m2 umount
 mount_start m3
 mount_stop m3 TERM
