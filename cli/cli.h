@@ -179,6 +179,7 @@ int cmd_stats(int, char **);
 int cmd_cat(int, char **);
 int cmd_list(int, char **);
 int cmd_dump(int, char **);
+int cmd_unlock(int, char **);
 int cmd_recovery(int, char **);
 
 #endif

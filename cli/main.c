@@ -44,6 +44,7 @@ static const struct {
 	{ "cat", cmd_cat, "print a repository object, decrypted" },
 	{ "list", cmd_list, "list the ids of repository objects" },
 	{ "dump", cmd_dump, "write a file, or a directory as tar" },
+	{ "unlock", cmd_unlock, "remove stale locks" },
 	{ "recovery", cmd_recovery, "passcode recovery through realms" },
 };
 

@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config libssl-dev libsodium-dev libzstd-dev
 libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev
 libfuse3-dev fuse3
-clang libclang-rt-14-dev attr acl jq util-linux xxd restic curl python3"
+clang libclang-rt-14-dev attr acl jq util-linux xxd restic curl python3
+faketime"
 
 missing=""
 for p in $PKGS; do

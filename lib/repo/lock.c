@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,8 @@ struct lock {
 	pthread_cond_t cv;
 	int stop;
 	int have_thread;
+	int lost;		/* see lock_lost */
+	time_t written;		/* when our lock object was last written */
 };
 
 static int
@@ -58,46 +62,96 @@ lock_write(struct repo *r, int exclusive, char name[65])
 	return (rc);
 }
 
+/* Is the process of a lock on this host gone? */
+static int
+pid_gone(const char *host, int64_t pid)
+{
+	char me[256] = "";
+
+	sysinfo_host(me, sizeof(me));
+	return (strcmp(host, me) == 0 && pid > 0 && pid <= INT32_MAX &&
+	    kill((pid_t)pid, 0) == -1 && errno == ESRCH);
+}
+
+int
+lock_stale(int64_t t, const char *host, int64_t pid, int64_t now)
+{
+
+	return (now - t > LOCK_STALE_SECS || pid_gone(host, pid));
+}
+
+/*
+ * Read one lock into li.  Returns 0; 1 if it is missing, damaged or not
+ * a lock (reported unless quiet); -1 on error.
+ */
+static int
+lock_read(struct repo *r, const char *name, struct lock_info *li, int quiet)
+{
+	struct buf b = BUF_INIT;
+	json_t *j = NULL;
+	json_int_t t = 0, pid = 0;
+	const char *h = "", *u = "";
+	int excl = 0, rc;
+
+	memset(li, 0, sizeof(*li));
+	memcpy(li->name, name, 65);
+	if (quiet)
+		warnp_quiet(1);
+	rc = repo_get_sealed(r, OBJ_LOCK, name, &b);
+	if (quiet)
+		warnp_quiet(0);
+	if (rc != 0)
+		goto done;
+	rc = 1;
+	if ((j = json_loadb((const char *)b.data, b.len, 0, NULL)) == NULL ||
+	    json_unpack(j, "{s:I, s:b, s?s, s?s, s?I}", "time", &t,
+	    "exclusive", &excl, "hostname", &h, "username", &u, "pid",
+	    &pid) != 0) {
+		if (!quiet)
+			warn0("locks %s: not a lock", name);
+		goto done;
+	}
+	li->readable = 1;
+	li->time = (int64_t)t;
+	li->exclusive = excl;
+	li->pid = (int64_t)pid;
+	snprintf(li->host, sizeof(li->host), "%s", h);
+	snprintf(li->user, sizeof(li->user), "%s", u);
+	li->stale = lock_stale(li->time, li->host, li->pid,
+	    (int64_t)time(NULL));
+	rc = 0;
+done:
+	json_decref(j);
+	buf_release(&b);
+	return (rc);
+}
+
 struct scan {
 	struct repo *r;
 	const char *self;
 	int exclusive;
 	int conflict;
-	char who[512];
+	char who[1024];
 };
 
 static int
 scan_cb(void *cookie, const char *name, uint64_t size)
 {
 	struct scan *s = cookie;
-	struct buf b = BUF_INIT;
-	char host[256] = "";
-	json_t *j = NULL;
-	json_int_t t = 0, pid = 0;
-	const char *h = "", *u = "";
-	int excl = 0;
+	struct lock_info li;
+	int64_t age;
 
 	if (s->self != NULL && strcmp(name, s->self) == 0)
 		return (0);
 	/* A lock removed meanwhile, or unreadable, does not count. */
-	warnp_quiet(1);
-	if (repo_get_sealed(s->r, OBJ_LOCK, name, &b) != 0) {
-		warnp_quiet(0);
-		goto done;
-	}
-	warnp_quiet(0);
-	if ((j = json_loadb((const char *)b.data, b.len, 0, NULL)) == NULL ||
-	    json_unpack(j, "{s:I, s:b, s?s, s?s, s?I}", "time", &t,
-	    "exclusive", &excl, "hostname", &h, "username", &u, "pid",
-	    &pid) != 0)
-		goto done;
-	sysinfo_host(host, sizeof(host));
-	if (strcmp(h, host) == 0 && pid > 0 && kill((pid_t)pid, 0) == -1 &&
-	    errno == ESRCH) {
+	if (lock_read(s->r, name, &li, 1) != 0)
+		return (0);
+	if (pid_gone(li.host, li.pid)) {
 		/* Its process is gone (same host): tidy it away. */
 		backend_remove(s->r->be, OBJ_LOCK, name);
-		goto done;
+		return (0);
 	}
+	age = (int64_t)time(NULL) - li.time;
 	/*
 	 * Not refreshed for too long: ignore it, but leave it (our clock
 	 * may be the one that is wrong); `unlock` removes such locks.  An
@@ -105,27 +159,59 @@ scan_cb(void *cookie, const char *name, uint64_t size)
 	 * be suspended (a laptop asleep in the middle of a backup), and on
 	 * waking it would save a snapshot naming blobs prune removed.
 	 */
-	if ((json_int_t)time(NULL) - t > LOCK_STALE_SECS) {
+	if (age > LOCK_STALE_SECS) {
 		if (s->exclusive && !s->conflict) {
 			s->conflict = 1;
 			snprintf(s->who, sizeof(s->who), "a stale lock of "
 			    "%s@%s (pid %lld), not refreshed for %lld s; if "
 			    "no coffer process uses the repository any more, "
-			    "remove it with `coffer unlock`", u, h,
-			    (long long)pid, (long long)(time(NULL) - t));
+			    "remove it with `coffer unlock`", li.user, li.host,
+			    (long long)li.pid, (long long)age);
 		}
-		goto done;
+		return (0);
 	}
-	if (s->exclusive || excl) {
+	if (s->exclusive || li.exclusive) {
 		s->conflict = 1;
 		snprintf(s->who, sizeof(s->who), "%s lock held by %s@%s "
-		    "(pid %lld) since %lld s ago", excl ? "an exclusive" :
-		    "a", u, h, (long long)pid, (long long)(time(NULL) - t));
+		    "(pid %lld) since %lld s ago", li.exclusive ?
+		    "an exclusive" : "a", li.user, li.host, (long long)li.pid,
+		    (long long)age);
 	}
-done:
-	json_decref(j);
-	buf_release(&b);
 	return (0);
+}
+
+struct lister {
+	struct repo *r;
+	int (*cb)(void *, const struct lock_info *);
+	void *cookie;
+};
+
+static int
+list_cb(void *cookie, const char *name, uint64_t size)
+{
+	struct lister *l = cookie;
+	struct lock_info li;
+	int rc;
+
+	if ((rc = lock_read(l->r, name, &li, 0)) < 0)
+		return (-1);
+	if (rc == 1 && backend_stat(l->r->be, OBJ_LOCK, name, &(uint64_t){ 0 })
+	    == 1)
+		return (0);	/* removed meanwhile */
+	return (l->cb(l->cookie, &li));
+}
+
+int
+lock_list(struct repo *r, int (*cb)(void *, const struct lock_info *),
+    void *cookie)
+{
+	struct lister l;
+
+	memset(&l, 0, sizeof(l));
+	l.r = r;
+	l.cb = cb;
+	l.cookie = cookie;
+	return (backend_list(r->be, OBJ_LOCK, list_cb, &l));
 }
 
 static void *
@@ -141,11 +227,31 @@ refresher(void *cookie)
 		ts.tv_sec += LOCK_REFRESH_SECS;
 		if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) != ETIMEDOUT)
 			continue;
+		/*
+		 * Our lock gone means someone ran `unlock --remove-all`:
+		 * from then on others may act as if we held none.  Say so
+		 * once, and lock again (better late than never).
+		 */
+		if (!l->lost && backend_stat(l->r->be, OBJ_LOCK, l->name,
+		    &(uint64_t){ 0 }) == 1) {
+			warn0("our lock on the repository was removed by "
+			    "another process: the repository was not "
+			    "locked for a while");
+			l->lost = 1;
+		}
 		/* Write a fresh lock, then drop the old one. */
 		if (lock_write(l->r, l->exclusive, nname) == 0) {
 			memcpy(old, l->name, sizeof(old));
 			memcpy(l->name, nname, sizeof(nname));
 			backend_remove(l->r->be, OBJ_LOCK, old);
+			l->written = time(NULL);
+		} else if (!l->lost && time(NULL) - l->written >
+		    LOCK_STALE_SECS) {
+			/* Others now see our lock as stale. */
+			warn0("the repository lock could not be refreshed "
+			    "for %d minutes: others may ignore it",
+			    LOCK_STALE_SECS / 60);
+			l->lost = 1;
 		}
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -179,6 +285,7 @@ lock_acquire(struct repo *r, int exclusive, struct lock **lp)
 		lock_release(l);
 		return (-1);
 	}
+	l->written = time(NULL);
 	s.self = l->name;
 	if (backend_list(r->be, OBJ_LOCK, scan_cb, &s) < 0 || s.conflict) {
 		if (s.conflict)
@@ -190,6 +297,17 @@ lock_acquire(struct repo *r, int exclusive, struct lock **lp)
 		l->have_thread = 1;
 	*lp = l;
 	return (0);
+}
+
+int
+lock_lost(struct lock *l)
+{
+	int lost;
+
+	pthread_mutex_lock(&l->mu);
+	lost = l->lost;
+	pthread_mutex_unlock(&l->mu);
+	return (lost);
 }
 
 void

@@ -1,6 +1,8 @@
 #ifndef COFFER_LOCK_H
 #define COFFER_LOCK_H
 
+#include <stdint.h>
+
 #include "repo/repo.h"
 
 /*
@@ -25,5 +27,41 @@ int lock_acquire(struct repo *, int, struct lock **);
 
 /* lock_release(l): remove the lock.  NULL is a no-op. */
 void lock_release(struct lock *);
+
+/*
+ * lock_lost(l): 1 if, while l was held, its object was removed by another
+ * process (unlock --remove-all) or could not be refreshed for
+ * LOCK_STALE_SECS: others may have acted as if the repository was not
+ * locked.  (The refresher writes a new lock and keeps going.)  A long
+ * exclusive operation checks this before anything it cannot undo.
+ */
+int lock_lost(struct lock *);
+
+/* What a lock object says (lock_list). */
+struct lock_info {
+	char name[65];
+	int readable;		/* 0: damaged or not a lock: nothing below */
+	int64_t time;		/* written or last refreshed, Unix seconds */
+	int exclusive;
+	char host[256];
+	char user[256];
+	int64_t pid;
+	int stale;		/* lock_stale() now */
+};
+
+/*
+ * lock_stale(t, host, pid, now): is a lock last refreshed at t, by pid on
+ * host, stale at time now?  As in restic: yes if it was not refreshed for
+ * LOCK_STALE_SECS, or if host is this host and no process pid exists.
+ */
+int lock_stale(int64_t, const char *, int64_t, int64_t);
+
+/*
+ * lock_list(r, cb, cookie): cb(cookie, info) for every lock object
+ * (unreadable ones reported, with readable 0).  Returns 0, -1 on error,
+ * or cb's nonzero value.
+ */
+int lock_list(struct repo *, int (*)(void *, const struct lock_info *),
+    void *);
 
 #endif
