@@ -6,8 +6,10 @@
  * A realm URL is http(s)://[USER:SECRET@]HOST[:PORT][/PATH] (a "rest:"
  * prefix is accepted and dropped); the credentials go in every request
  * as HTTP Basic and never into a message.  COFFER_CACERT names a CA
- * bundle to trust, as for the REST backend.  Requests are not retried: a
- * retried recover2 could only meet a consumed challenge anyway.
+ * bundle to trust, as for the REST backend.  Requests are not retried
+ * here (libcurl itself resends one once when a kept-alive connection
+ * turns out dead before any answer): a resent request that the realm had
+ * already served meets a consumed challenge and changes nothing.
  */
 
 #include <stddef.h>
