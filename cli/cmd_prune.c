@@ -197,6 +197,7 @@ cli_prune(struct session *s, const struct prune_opts *o0)
 	int rc;
 
 	o.quiet = o.quiet || G.quiet || G.json;
+	o.lock = s->lk;
 	rc = prune_run(s->r, s->ix, &o, &st);
 	/* The index describes the repository as it was: drop it. */
 	index_free(s->ix);

@@ -597,6 +597,17 @@ run(struct prune *p)
 	if ((rc = prune_repack(p)) != 0 || (rc = prune_reindex(p)) != 0 ||
 	    (rc = prune_flush_index(p)) != 0)
 		return (rc);
+	/*
+	 * Deleting is safe only while no backup can run: if our lock was
+	 * removed (unlock --remove-all) or went stale, one may have started.
+	 * What was written is harmless (duplicates); stop here.
+	 */
+	if (p->o->lock != NULL && lock_check(p->o->lock)) {
+		warn0("the exclusive lock was lost (removed by another "
+		    "process, or not refreshed in time): prune stops before "
+		    "deleting anything; run it again");
+		return (1);
+	}
 	if (st->index_deleted > 0 || st->packs_delete > 0 ||
 	    st->packs_repack > 0)
 		say(p, "deleting %llu index files and %llu packs",

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "index/index.h"
+#include "repo/lock.h"
 #include "repo/repo.h"
 
 /*
@@ -38,6 +39,8 @@ struct prune_opts {
 	uint64_t unused_bytes;
 	uint64_t max_repack;	/* bytes of blobs to copy at most; 0: any */
 	int quiet;		/* no progress lines on stdout */
+	struct lock *lock;	/* the exclusive lock held, checked before
+				   deleting anything (lock_check); or NULL */
 };
 
 struct prune_stats {

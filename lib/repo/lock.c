@@ -310,6 +310,20 @@ lock_lost(struct lock *l)
 	return (lost);
 }
 
+int
+lock_check(struct lock *l)
+{
+	int lost;
+
+	pthread_mutex_lock(&l->mu);
+	if (!l->lost && (time(NULL) - l->written > LOCK_STALE_SECS ||
+	    backend_stat(l->r->be, OBJ_LOCK, l->name, &(uint64_t){ 0 }) == 1))
+		l->lost = 1;
+	lost = l->lost;
+	pthread_mutex_unlock(&l->mu);
+	return (lost);
+}
+
 void
 lock_release(struct lock *l)
 {

@@ -37,6 +37,13 @@ void lock_release(struct lock *);
  */
 int lock_lost(struct lock *);
 
+/*
+ * lock_check(l): lock_lost, found out now rather than at the next refresh:
+ * also 1 if l's object is gone at this moment, or was last written more
+ * than LOCK_STALE_SECS ago.  Prune calls it before deleting anything.
+ */
+int lock_check(struct lock *);
+
 /* What a lock object says (lock_list). */
 struct lock_info {
 	char name[65];

@@ -6,8 +6,10 @@
 #      when prune returns, prune cannot have succeeded.
 #   2. While a prune runs (a large repack), a backup is refused the same
 #      way.
-#   3. Afterwards, and after a prune that runs alone, check --read-data
-#      passes and every snapshot restores exactly.
+#   3. When its lock is removed while it runs (unlock --remove-all),
+#      prune stops before deleting anything (a backup could have started).
+#   4. Afterwards check --read-data passes and every snapshot restores
+#      exactly.
 # When a process ends before the other could meet it, the round is not
 # conclusive and is repeated with more data (at most 3 times).
 
@@ -92,8 +94,11 @@ done
 # Forget the snapshots so far.
 rm -f -- "$COFFER_REPOSITORY"/snapshots/*
 coffer_ok backup-half-rc backup --json "$BIG"
-echo "$(json_last .snapshot_id) $BIG" > "$T/snaps.kept"
+HALF=$(json_last .snapshot_id)
+cp -a -- "$BIG" "$T/half"
+echo "$HALF $BIG $T/half" > "$T/snaps.kept"
 done2=0
+brc=1
 "$COFFER_BIN" prune --max-unused 0% < /dev/null > "$T/pr.out" \
     2> "$T/pr.err" &
 pid=$!
@@ -118,20 +123,52 @@ if [ "$done2" -eq 1 ]; then
 else
 	skip backup-during-prune "the prune ended before the backup started"
 	if [ "$brc" -eq 0 ]; then
-		echo "$(json_last .snapshot_id) $SMALL" >> "$T/snaps.kept"
+		echo "$(json_last .snapshot_id) $SMALL $SMALL" >> \
+		    "$T/snaps.kept"
 	fi
 fi
 
-# --- 3. nothing lost ---
+# --- 3. our lock removed while prune runs (as unlock --remove-all does):
+# prune must not delete anything, since a backup could start. ---
+for i in $(seq 2 4 "$nbig"); do
+	rm -f -- "$BIG/b$i"
+done
+coffer_ok backup-quarter-rc backup --json "$BIG"
+echo "$(json_last .snapshot_id) $BIG $T/quarter" >> "$T/snaps.kept"
+cp -a -- "$BIG" "$T/quarter"
+rm -f -- "$COFFER_REPOSITORY/snapshots/$HALF"
+sed -i "/^$HALF /d" "$T/snaps.kept"
+"$COFFER_BIN" prune --max-unused 0% < /dev/null > "$T/pr.out" \
+    2> "$T/pr.err" &
+pid=$!
+removed=0
+if wait_lock "$pid"; then
+	rm -f -- "$COFFER_REPOSITORY"/locks/*
+	removed=1
+fi
+wait "$pid"
+prc=$?
+sed 's/^/#   prune stderr: /' "$T/pr.err"
+if [ "$removed" -eq 1 ] && [ "$prc" -ne 0 ]; then
+	expect_eq lost-lock-rc "$prc" 1
+	check lost-lock-msg grep -q "the exclusive lock was lost .*: prune stops before deleting anything" "$T/pr.err"
+	run_coffer check --read-data
+	expect_rc lost-lock-check-rc 0
+	coffer_ok lost-lock-prune-again-rc prune
+else
+	skip lost-lock "the prune ended before its lock could be removed"
+fi
+
+# --- 4. nothing lost ---
 run_coffer check --read-data
 expect_rc check-rc 0
 expect_out check-message "no errors were found"
 expect_eq no-locks-left "$(find "$T/repo/locks" -type f | wc -l)" 0
-while read -r s dir; do
+while read -r s dir saved; do
 	rm -rf -- "$T/r"
 	run_coffer restore "$s" --target "$T/r"
 	expect_rc "restore-${s:0:8}-rc" 0
-	expect_treecmp "restore-${s:0:8}-identical" --no-atime "$dir" \
+	expect_treecmp "restore-${s:0:8}-identical" --no-atime "$saved" \
 	    "$T/r$dir"
 done < "$T/snaps.kept"
 
