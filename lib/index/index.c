@@ -25,10 +25,15 @@
 
 #define IDX_MAX_BLOBS	(1u << 24)	/* per pack, sanity bound */
 
+/*
+ * A session entry: the state (0 empty, 1 claimed, 2 stored) lives in the
+ * entry's padding, so an entry is 52 bytes; with the table at most 3/4
+ * full, a million new blobs cost 70 to 104 MB rather than up to 224.
+ */
 struct sess_entry {
 	struct idx_entry e;
-	int state;		/* 0 empty, 1 claimed, 2 stored */
 };
+#define state e.pad[0]
 
 struct qpack {
 	struct idx_pack p;
@@ -212,6 +217,7 @@ index_lookup(struct index *ix, const uint8_t id[32], struct idx_entry *out,
 		found = 1;
 	} else if ((s = ht_find(ix, id)) != NULL && s->state == 2) {
 		*out = s->e;
+		out->pad[0] = 0;
 		found = 1;
 	}
 	/* A damaged cache must not send us outside the pack table. */
@@ -232,7 +238,7 @@ index_claim(struct index *ix, const uint8_t id[32])
 	if (persist_find(ix, id) != NULL)
 		return (1);
 	pthread_mutex_lock(&ix->mu);
-	if ((ix->htn + 1) * 2 > ix->htcap && ht_grow(ix)) {
+	if ((ix->htn + 1) * 4 > ix->htcap * 3 && ht_grow(ix)) {
 		rc = -1;
 		goto done;
 	}
@@ -311,7 +317,7 @@ index_add_pack(struct index *ix, const uint8_t id[32],
 	if (add_pack_locked(ix, id, salt, &num))
 		goto done;
 	for (i = 0; i < n; i++) {
-		if ((ix->htn + 1) * 2 > ix->htcap && ht_grow(ix))
+		if ((ix->htn + 1) * 4 > ix->htcap * 3 && ht_grow(ix))
 			goto done;
 		s = ht_find(ix, e[i].id);
 		if (s->state == 0)
@@ -457,10 +463,13 @@ index_foreach(struct index *ix, index_cb *cb, void *cookie)
 			return (rc);
 	}
 	for (i = 0; i < ix->htcap; i++) {
+		struct idx_entry e;
+
 		if (ix->ht[i].state != 2)
 			continue;
-		if ((rc = cb(cookie, &ix->packs[ix->ht[i].e.pack],
-		    &ix->ht[i].e)))
+		e = ix->ht[i].e;
+		e.pad[0] = 0;
+		if ((rc = cb(cookie, &ix->packs[e.pack], &e)))
 			return (rc);
 	}
 	return (0);
