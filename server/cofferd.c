@@ -30,6 +30,7 @@
 #include "srv_log.h"
 #include "srv_metrics.h"
 #include "srv_realm.h"
+#include "srv_storage.h"
 #include "srv_store.h"
 
 static void
@@ -76,6 +77,8 @@ usage(FILE *f)
 "  --metrics-auth loopback|auth|none|off (loopback)\n"
 "  --metrics-user NAME (metrics)  --shutdown-timeout SECS (30)\n"
 "  --access-log on|off (on)     --recount-usage on|off (on)\n"
+"  --storage local|s3:http(s)://HOST:PORT/BUCKET[/PREFIX] (local: DIR/repos;\n"
+"     S3 credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)\n"
 "  --realm [on|off] (off)       --jurisdiction CODE (none)\n"
 "\n"
 "With --realm, cofferd is also a passcode-recovery realm: it answers\n"
@@ -179,18 +182,13 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 	struct srv_log *log = NULL;
 	struct srv_user_info ui;
 	struct srv_server *srv;
-	char root[PATH_MAX];
 	int64_t left;
 	int sig, rc = 1;
 
 	if (srv_db_open(cfg->data, &db))
 		return (1);
-	if ((size_t)snprintf(root, sizeof(root), "%s/repos", cfg->data) >=
-	    sizeof(root)) {
-		warn0("%s: path too long", cfg->data);
-		goto done;
-	}
-	if (srv_store_fs_open(root, &st) || (m = srv_metrics_new()) == NULL)
+	if (srv_storage_open(cfg->data, cfg->storage, 1, &st) ||
+	    (m = srv_metrics_new()) == NULL)
 		goto done;
 	if (cfg->recount_usage && recount(db, st))
 		goto done;

@@ -66,6 +66,8 @@ static const struct setting {
 	{ "log", K_STR, offsetof(struct srv_config, log), 0, 0, NULL },
 	{ "log_interval", K_DUR, offsetof(struct srv_config, log_interval),
 	    1, 3600, "1" },
+	{ "storage", K_STR, offsetof(struct srv_config, storage), 0, 0,
+	    NULL },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

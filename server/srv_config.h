@@ -44,6 +44,7 @@ struct srv_config {
 	char *jurisdiction;		/* the realm's declared label */
 	char *log;			/* transparency log origin, or NULL */
 	unsigned log_interval;		/* seconds between log passes */
+	char *storage;			/* NULL (local) or s3:URL */
 };
 
 /* srv_config_init(c): the built-in defaults.  0 or -1 (ENOMEM). */

@@ -421,11 +421,41 @@ body_headers(struct srv_req *req)
 	return (0);
 }
 
+/* An object without a file (S3 storage): read on libmicrohttpd's demand. */
+struct objstream {
+	struct srv_body b;
+	uint64_t off;
+};
+
+static ssize_t
+objstream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct objstream *o = cls;
+	ssize_t n;
+
+	n = o->b.read(o->b.cookie, o->off + pos, (uint8_t *)buf, max);
+	if (n < 0)
+		return (MHD_CONTENT_READER_END_WITH_ERROR);
+	if (n == 0)	/* shorter than announced: cut the connection */
+		return (MHD_CONTENT_READER_END_WITH_ERROR);
+	return (n);
+}
+
+static void
+objstream_free(void *cls)
+{
+	struct objstream *o = cls;
+
+	srv_body_release(&o->b);
+	free(o);
+}
+
 static struct MHD_Response *
 make_response(struct srv_req *req)
 {
 	struct srv_resp *rs = &req->resp;
 	struct MHD_Response *r;
+	struct objstream *o;
 
 	if (rs->has_obj && rs->obj.fd >= 0) {
 		r = MHD_create_response_from_fd_at_offset64(rs->obj_len,
@@ -434,8 +464,22 @@ make_response(struct srv_req *req)
 			rs->obj.fd = -1;	/* libmicrohttpd closes it */
 		return (r);
 	}
-	if (rs->has_obj)	/* no reader-based backend exists yet */
-		return (NULL);
+	if (rs->has_obj) {
+		if (rs->obj.read == NULL || (o = malloc(sizeof(*o))) == NULL)
+			return (NULL);
+		o->b = rs->obj;
+		o->off = rs->obj_off;
+		r = MHD_create_response_from_callback(rs->obj_len, 64 * 1024,
+		    objstream_read, o, objstream_free);
+		if (r == NULL) {
+			free(o);
+			return (NULL);
+		}
+		/* The response owns the reader now. */
+		rs->obj.close = NULL;
+		rs->obj.cookie = NULL;
+		return (r);
+	}
 	r = MHD_create_response_from_buffer(rs->textlen, rs->text,
 	    rs->text_owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (r != NULL)

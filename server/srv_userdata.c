@@ -2,7 +2,8 @@
  * An account's stored data, for the admin commands that touch it as a
  * whole: exporting it (a legal request: the operator can hand over only
  * ciphertext, and the user will see the export in the audit log) and
- * deleting it with the account.  Repositories live in <data>/repos/<user>.
+ * deleting it with the account.  Repositories live in <data>/repos/<user>,
+ * or in S3 when <data>/storage says so (srv_userdata_s3.c).
  */
 #include <sys/stat.h>
 
@@ -18,6 +19,8 @@
 
 #include "util/warnp.h"
 
+#include "srv_storage.h"
+#include "srv_store_s3.h"
 #include "srv_userdata.h"
 
 int
@@ -35,10 +38,18 @@ int
 srv_userdata_exists(const char *data, const char *user)
 {
 	char path[PATH_MAX];
+	struct srv_store *st;
 	struct dirent *de;
 	DIR *d;
 	int found = 0;
 
+	/* S3: when the bucket cannot be listed, say yes (refuse). */
+	if ((found = srv_storage_open_recorded(data, &st)) != 0) {
+		if (found == 1)
+			found = srv_userdata_s3_exists(st, user);
+		srv_store_free(st);
+		return (found != 0);
+	}
 	if (srv_userdata_path(data, user, path, sizeof(path)) ||
 	    (d = opendir(path)) == NULL)
 		return (0);
@@ -65,7 +76,15 @@ int
 srv_userdata_delete(const char *data, const char *user)
 {
 	char path[PATH_MAX];
+	struct srv_store *st;
+	int rc;
 
+	if ((rc = srv_storage_open_recorded(data, &st)) != 0) {
+		if (rc == 1)
+			rc = srv_userdata_s3_delete(st, user);
+		srv_store_free(st);
+		return (rc);
+	}
 	if (srv_userdata_path(data, user, path, sizeof(path)))
 		return (-1);
 	if (access(path, F_OK) != 0)
@@ -155,8 +174,16 @@ srv_userdata_export(const char *data, const char *user, const char *to,
     uint64_t *files, uint64_t *bytes)
 {
 	char path[PATH_MAX];
+	struct srv_store *st;
+	int rc;
 
 	*files = *bytes = 0;
+	if ((rc = srv_storage_open_recorded(data, &st)) != 0) {
+		if (rc == 1)
+			rc = srv_userdata_s3_export(st, user, to, files, bytes);
+		srv_store_free(st);
+		return (rc);
+	}
 	if (srv_userdata_path(data, user, path, sizeof(path)))
 		return (-1);
 	if (access(path, F_OK) != 0) {

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 #
 # tests/s3lib.sh: sourced (by bash) at the top of the S3 scenarios
-# (tests/scenarios/8?-s3-*.sh) instead of lib.sh, which it sources.
+# (tests/scenarios/8?-s3-*.sh) instead of lib.sh, which it sources unless
+# srvlib.sh (which sources it too) came first.
 #
 # The scenarios run against the Ceph cluster of scripts/ceph-up.sh: its
 # env file, $COFFER_CEPH_ENV (default /tmp/coffer-ceph/env), gives the
@@ -14,7 +15,9 @@
 # AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.  COFFER_S3_RETRIES is 3 unless
 # the scenario sets it, so that a failure is reported in seconds.
 
-. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+if ! declare -F pass > /dev/null; then
+	. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+fi
 
 : "${COFFER_CEPH_ENV:=/tmp/coffer-ceph/env}"
 if [ ! -f "$COFFER_CEPH_ENV" ]; then
@@ -68,6 +71,14 @@ s3_get() {
 	    --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
 	    -H "x-amz-content-sha256: $S3_EMPTY_SHA" -o "$2" \
 	    -w '%{http_code}' "$S3_ENDPOINT/$S3_BUCKET/$1")" = 200 ]
+}
+
+# s3_sizes PREFIX: "KEY SIZE" for every key of S3_BUCKET under PREFIX (up
+# to 1,000).
+s3_sizes() {
+	s3curl "$S3_ENDPOINT/$S3_BUCKET?list-type=2&prefix=${1//\//%2F}" |
+	    sed '$d' | sed 's/<Contents>/\n/g' | sed -n \
+	    's|^<Key>\([^<]*\)</Key>.*<Size>\([0-9]*\)</Size>.*|\1 \2|p'
 }
 
 # s3_keys PREFIX: every key of S3_BUCKET under PREFIX (up to 1,000; a
