@@ -337,8 +337,9 @@ node_json(const struct node *nd)
 		return (NULL);
 	bytes_json(j, "name", nd->name, nd->name_len);
 	if (json_object_update_new(j, json_pack("{s:s, s:i, s:I, s:I, s:I, "
-	    "s:i, s:I, s:i, s:I, s:i, s:I, s:I, s:I, s:I}", "type", types[nd->type < 8 ?
-	    nd->type : 0], "mode", (int)nd->mode, "uid", (json_int_t)nd->uid,
+	    "s:i, s:I, s:i, s:I, s:i, s:I, s:I, s:I, s:I}",
+	    "type", types[nd->type < 8 ? nd->type : 0], "mode", (int)nd->mode,
+	    "uid", (json_int_t)nd->uid,
 	    "gid", (json_int_t)nd->gid, "mtime", (json_int_t)nd->mtime_sec,
 	    "mtime_nsec", (int)nd->mtime_nsec,
 	    "atime", (json_int_t)nd->atime_sec, "atime_nsec",

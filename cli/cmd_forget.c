@@ -112,6 +112,23 @@ add_taglist(struct policy *p, const char *list)
 	return (0);
 }
 
+/* restic's short options, as their long equivalents. */
+static int
+short_opt(int c)
+{
+	static const struct {
+		int s, l;
+	} map[] = { { 'l', O_LAST }, { 'H', O_HOURLY }, { 'd', O_DAILY },
+	    { 'w', O_WEEKLY }, { 'm', O_MONTHLY }, { 'y', O_YEARLY },
+	    { 'g', O_GROUPBY }, { 'n', O_DRYRUN } };
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].s == c)
+			return (map[i].l);
+	return (c);
+}
+
 /* One option; 0, 1 if not a policy option, -1 on a bad value. */
 static int
 policy_opt(struct forget *fg, int c, const char *arg)
@@ -314,12 +331,14 @@ one_group(struct forget *fg, struct snapshot *v, const size_t *idx,
 		ra = json_array();
 		rsn = json_array();
 		for (i = 0; i < nk; i++) {
-			json_array_append_new(ka, cli_snapshot_json(&sub[kv[i]]));
+			json_array_append_new(ka,
+			    cli_snapshot_json(&sub[kv[i]]));
 			json_array_append_new(rsn, reason_json(fg, &sub[kv[i]],
 			    &why[kv[i]]));
 		}
 		for (i = 0; i < nr; i++)
-			json_array_append_new(ra, cli_snapshot_json(&sub[rv[i]]));
+			json_array_append_new(ra,
+			    cli_snapshot_json(&sub[rv[i]]));
 		json_object_set_new(g, "keep", ka);
 		json_object_set_new(g, "remove", ra);
 		json_object_set_new(g, "reasons", rsn);
@@ -449,16 +468,7 @@ cmd_forget(int argc, char **argv)
 	prune_opts_init(&fg.po);
 	while ((c = getopt_long(argc, argv, "l:H:d:w:m:y:g:n", longopts,
 	    NULL)) != -1) {
-		switch (c) {
-		case 'l': c = O_LAST; break;
-		case 'H': c = O_HOURLY; break;
-		case 'd': c = O_DAILY; break;
-		case 'w': c = O_WEEKLY; break;
-		case 'm': c = O_MONTHLY; break;
-		case 'y': c = O_YEARLY; break;
-		case 'g': c = O_GROUPBY; break;
-		case 'n': c = O_DRYRUN; break;
-		}
+		c = short_opt(c);
 		if ((r = policy_opt(&fg, c, optarg)) < 0)
 			goto done;
 		if (r == 0)
@@ -481,8 +491,9 @@ cmd_forget(int argc, char **argv)
 			break;
 		case O_MAXUNUSED:
 		case O_MAXREPACK:
-			if (cli_prune_option("forget", &fg.po, c == O_MAXUNUSED ?
-			    "max-unused" : "max-repack-size", optarg))
+			if (cli_prune_option("forget", &fg.po,
+			    c == O_MAXUNUSED ? "max-unused" :
+			    "max-repack-size", optarg))
 				goto done;
 			break;
 		case O_HELP:

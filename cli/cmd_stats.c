@@ -48,7 +48,7 @@ struct logical {
 struct stats {
 	struct session *ss;
 	int mode;
-	struct idset *links;	/* restore-size: (dev, inode) this snapshot */
+	struct idset *links;	/* restore-size: (dev, ino) seen */
 	struct idset *seen;	/* trees walked (map to struct logical) */
 	struct idset *blobs;	/* distinct blobs */
 	struct idset *contents;	/* distinct file contents */

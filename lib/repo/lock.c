@@ -31,7 +31,7 @@ struct lock {
 	int stop;
 	int have_thread;
 	int lost;		/* see lock_lost */
-	time_t written;		/* when our lock object was last written */
+	time_t written;		/* when our lock was last written */
 };
 
 static int
