@@ -22,6 +22,9 @@
  * The top directories are computed from the snapshot list, which is
  * listed again (at most once a second) when one of them is opened or
  * searched; their entries expire from the kernel's caches after a second.
+ * A "latest" link is an inode per target: when the newest snapshot
+ * changes, the next lookup of "latest" gives a new inode, so that symlink
+ * targets may be cached.
  * Everything below a snapshot is immutable and cached by the kernel for
  * an hour, file contents included.
  */
@@ -245,7 +248,10 @@ fs_intern(struct fs *fs, struct ino *p, const char *name, size_t len,
 	if ((i = hfind(fs, p, name, len)) != NULL) {
 		if (me == NULL || (i->kind == me->kind &&
 		    (me->kind != K_SNAP ||
-		    memcmp(i->snapid, me->snapid, 32) == 0))) {
+		    memcmp(i->snapid, me->snapid, 32) == 0) &&
+		    (me->kind != K_LATEST ||
+		    (i->nd.target_len == strlen(me->target) &&
+		    memcmp(i->nd.target, me->target, i->nd.target_len) == 0)))) {
 			i->nlookup++;
 			goto done;
 		}
@@ -261,11 +267,18 @@ fs_intern(struct fs *fs, struct ino *p, const char *name, size_t len,
 	i->nlookup = 1;
 	if (me != NULL) {
 		i->kind = me->kind;
-		i->gkind = me->gkind;
 		memcpy(i->snapid, me->snapid, 32);
 		i->nd = me->nd;
 		if (me->group != NULL && (i->group = strdup(me->group)) == NULL)
 			goto oom;
+		if (me->kind == K_LATEST) {
+			/* A new target is a new inode: see fs_intern. */
+			i->nd.type = NODE_SYMLINK;
+			i->nd.target_len = strlen(me->target);
+			if ((i->nd.target = (uint8_t *)strdup(me->target)) ==
+			    NULL)
+				goto oom;
+		}
 		i->stino = fs_child_stino(p, name, len, NULL);
 		i->rootino = i->stino;
 	} else {
@@ -323,13 +336,13 @@ fs_path(struct fs *fs, const struct ino *i, char *buf, size_t len)
 /* --- the top directories ------------------------------------------------- */
 
 static int
-in_group(const struct msnap *ms, int gkind, const char *g)
+in_group(const struct msnap *ms, int kind, const char *g)
 {
 	size_t i;
 
-	if (gkind == K_HOST)
+	if (kind == K_HOST)
 		return (ms->host != NULL && strcmp(ms->host, g) == 0);
-	if (gkind == K_TAG) {
+	if (kind == K_TAG) {
 		for (i = 0; i < ms->ntags; i++)
 			if (strcmp(ms->tags[i], g) == 0)
 				return (1);
@@ -362,7 +375,8 @@ fs_meta_visit(struct fs *fs, const struct ino *p, visit_cb *cb, void *cookie)
 {
 	struct mnt *m = fs->m;
 	struct ment e;
-	size_t i, n = 0;
+	const char *last = NULL;
+	size_t i, n;
 	int rc = 0, k;
 
 	switch (p->kind) {
@@ -382,14 +396,13 @@ fs_meta_visit(struct fs *fs, const struct ino *p, visit_cb *cb, void *cookie)
 				continue;
 			snap_ment(&e, &m->sv[i], m->sv[i].name);
 			rc = cb(cookie, &e);
-			n++;
+			last = m->sv[i].name;
 		}
-		if (n > 0 && rc == 0) {
+		if (last != NULL && rc == 0) {
 			memset(&e, 0, sizeof(e));
 			e.name = "latest";
 			e.kind = K_LATEST;
-			e.gkind = p->kind;
-			e.group = p->group;
+			e.target = last;
 			rc = cb(cookie, &e);
 		}
 		return (rc);
@@ -414,24 +427,6 @@ fs_meta_visit(struct fs *fs, const struct ino *p, visit_cb *cb, void *cookie)
 	return (0);
 }
 
-int
-fs_latest(struct fs *fs, const struct ino *i, char *buf, size_t len)
-{
-	struct mnt *m = fs->m;
-	size_t k;
-	int rc = -1;
-
-	mnt_lock(m);
-	for (k = m->sn; k-- > 0;)
-		if (in_group(&m->sv[k], i->gkind, i->group)) {
-			snprintf(buf, len, "%s", m->sv[k].name);
-			rc = 0;
-			break;
-		}
-	mnt_unlock(m);
-	return (rc);
-}
-
 /* --- attributes ---------------------------------------------------------- */
 
 void
@@ -440,7 +435,6 @@ fs_fill_attr(struct fs *fs, const struct ino *i, struct stat *st)
 	static const mode_t fmt[] = { 0, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO,
 	    S_IFCHR, S_IFBLK, S_IFSOCK };
 	const struct node *nd = &i->nd;
-	char name[80];
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = i->stino;
@@ -453,8 +447,7 @@ fs_fill_attr(struct fs *fs, const struct ino *i, struct stat *st)
 		st->st_mtim = st->st_atim = st->st_ctim = fs->t0;
 		if (i->kind == K_LATEST) {
 			st->st_mode = S_IFLNK | 0777;
-			if (fs_latest(fs, i, name, sizeof(name)) == 0)
-				st->st_size = (off_t)strlen(name);
+			st->st_size = (off_t)nd->target_len;
 		}
 		return;
 	}
@@ -488,7 +481,7 @@ fs_fill_entry(struct fs *fs, const struct ino *p, const struct ino *i,
 	e->entry_timeout = (p->kind == K_SNAP || p->kind == K_NODE) ?
 	    TREE_TIMEOUT : META_TIMEOUT;
 	e->attr_timeout = (i->kind == K_SNAP || i->kind == K_NODE) ?
-	    TREE_TIMEOUT : i->kind == K_LATEST ? 0 : META_TIMEOUT;
+	    TREE_TIMEOUT : META_TIMEOUT;
 }
 
 

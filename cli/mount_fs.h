@@ -29,8 +29,8 @@ enum kind { K_ROOT, K_SNAPSHOTS, K_IDS, K_HOSTS, K_TAGS, K_HOST, K_TAG,
 struct ment {
 	const char *name;
 	int kind;
-	int gkind;		/* K_LATEST: K_SNAPSHOTS, K_HOST or K_TAG */
-	const char *group;	/* K_HOST, K_TAG, K_LATEST: host or tag */
+	const char *group;	/* K_HOST, K_TAG: host or tag */
+	const char *target;	/* K_LATEST: the snapshot it names */
 	uint8_t snapid[32];	/* K_SNAP */
 	struct node nd;		/* K_SNAP: made up, no pointers */
 };
@@ -44,12 +44,13 @@ struct ino {
 	int hashed;
 	uint64_t nlookup;
 	size_t nchild;
-	int kind, gkind;
+	int kind;
 	char *group;
 	uint64_t stino;
 	uint64_t rootino;	/* K_SNAP, K_NODE: st_ino of the snapshot */
 	uint8_t snapid[32];
-	struct node nd;		/* K_SNAP (made up), K_NODE (a copy) */
+	struct node nd;		/* K_SNAP (made up), K_NODE (a copy), */
+				/* K_LATEST (type and target only) */
 };
 
 struct fs {
@@ -110,9 +111,6 @@ void fs_path(struct fs *, const struct ino *, char *, size_t);
  */
 typedef int visit_cb(void *, const struct ment *);
 int fs_meta_visit(struct fs *, const struct ino *, visit_cb *, void *);
-
-/* fs_latest(fs, i, buf, len): the target of the "latest" link i.  0/-1. */
-int fs_latest(struct fs *, const struct ino *, char *, size_t);
 
 /* fs_fill_attr(fs, i, st), fs_fill_entry(fs, p, i, e): attributes. */
 void fs_fill_attr(struct fs *, const struct ino *, struct stat *);

@@ -160,7 +160,7 @@ op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	fs_fill_attr(fs, i, &st);
 	fuse_reply_attr(req, &st, (i->kind == K_SNAP || i->kind == K_NODE) ?
-	    TREE_TIMEOUT : i->kind == K_LATEST ? 0 : META_TIMEOUT);
+	    TREE_TIMEOUT : META_TIMEOUT);
 }
 
 static void
@@ -168,16 +168,9 @@ op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct fs *fs = FS(req);
 	struct ino *i = fs_ino(fs, ino);
-	char name[80], *t;
+	char *t;
 
-	if (i->kind == K_LATEST) {
-		if (fs_latest(fs, i, name, sizeof(name)) != 0)
-			fuse_reply_err(req, ENOENT);
-		else
-			fuse_reply_readlink(req, name);
-		return;
-	}
-	if (i->kind != K_NODE || i->nd.type != NODE_SYMLINK) {
+	if (i->nd.type != NODE_SYMLINK) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -318,6 +311,7 @@ dh_free(struct dh *d)
 	for (k = 0; k < d->n; k++) {
 		free((char *)(uintptr_t)d->v[k].name);
 		free((char *)(uintptr_t)d->v[k].group);
+		free((char *)(uintptr_t)d->v[k].target);
 	}
 	free(d->v);
 	free(d);
@@ -339,10 +333,12 @@ copy_cb(void *cookie, const struct ment *e)
 	}
 	c = &d->v[d->n];
 	*c = *e;
-	c->group = NULL;
+	c->group = c->target = NULL;
 	if ((c->name = strdup(e->name)) == NULL ||
-	    (e->group != NULL && (c->group = strdup(e->group)) == NULL)) {
+	    (e->group != NULL && (c->group = strdup(e->group)) == NULL) ||
+	    (e->target != NULL && (c->target = strdup(e->target)) == NULL)) {
 		free((char *)(uintptr_t)c->name);
+		free((char *)(uintptr_t)c->group);
 		return (-1);
 	}
 	d->n++;
@@ -514,7 +510,21 @@ op_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+static void
+op_init(void *userdata, struct fuse_conn_info *conn)
+{
+
+	/*
+	 * No symlink target ever changes (a "latest" that moves is a new
+	 * inode), so the kernel may keep them: a path through "latest"
+	 * then costs no request per use.
+	 */
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+}
+
 static const struct fuse_lowlevel_ops ops = {
+	.init = op_init,
 	.lookup = op_lookup,
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,
