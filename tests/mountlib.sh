@@ -28,12 +28,13 @@ mount_skip_unless_usable() {
 	fi
 }
 
-# unmount DIR: as the system tools do it.
+# unmount DIR: as a user does it: fusermount3 -u (umount as root
+# without it).
 unmount() {
-	if [ "$IS_ROOT" -eq 1 ]; then
-		umount "$1"
-	else
+	if command -v fusermount3 > /dev/null; then
 		fusermount3 -u "$1"
+	else
+		umount "$1"
 	fi
 }
 
