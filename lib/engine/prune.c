@@ -331,8 +331,6 @@ scan_pack(struct scan *sc, const struct idx_pack *pk)
 	}
 	pp = &p->packs[sc->num];
 	sc->skip = pp->listed;
-	if (!pp->listed)
-		memcpy(pp->salt, pk->salt, PACK_SALT_LEN);
 	pp->listed = 1;
 	if (p->nrefs == p->rcap) {
 		p->rcap = p->rcap ? p->rcap * 2 : 1024;

@@ -37,7 +37,6 @@
 
 struct ppack {
 	uint8_t id[32];
-	uint8_t salt[PACK_SALT_LEN];
 	uint64_t size;		/* of the object in data/ */
 	uint64_t total;		/* stored bytes of all its blobs */
 	uint64_t used;		/* stored bytes of the blobs it keeps */

@@ -8,8 +8,8 @@
 #     every remaining snapshot restores exactly as it did before;
 #   - a second prune has nothing to do;
 #   - --max-unused unlimited deletes wholly unused packs, repacks none;
-#   - prune refuses, changing nothing, when a snapshot is damaged or a
-#     blob a snapshot needs is in no index file;
+#   - prune refuses, changing nothing, when a snapshot is damaged, or a
+#     blob a snapshot needs is in no index file, or in no existing pack;
 #   - bad option values are refused with a clear message.
 
 # shellcheck disable=SC2016
@@ -127,6 +127,17 @@ expect_rc missing-index-rc 1
 expect_err missing-index-msg "which is missing from the index or cannot be read: prune stops without changing anything"
 expect_unchanged missing-index-changes-nothing "$state" locks
 mv -- "$T/aside"/* "$COFFER_REPOSITORY/index/"
+
+# The largest pack (data S2 needs; S3's own packs are tiny) set aside.
+p=$(find "$COFFER_REPOSITORY/data" -type f -printf '%s %f\n' | sort -n |
+    tail -n 1 | cut -d' ' -f2)
+mv -- "$(pack_path "$p")" "$T/aside/"
+state=$(tree_state "$COFFER_REPOSITORY" locks)
+run_coffer prune
+expect_rc missing-pack-rc 1
+expect_err missing-pack-msg "needed blobs have no pack: prune stops without changing anything"
+expect_unchanged missing-pack-changes-nothing "$state" locks
+mv -- "$T/aside/$p" "$(pack_path "$p")"
 
 # --- unlimited: S3 forgotten above; delete wholly unused packs only ---
 run_coffer prune --json --max-unused unlimited
