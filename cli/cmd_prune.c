@@ -139,7 +139,7 @@ static void
 report(const struct prune_stats *st, int dry)
 {
 	char a[32], b[32], c[32];
-	uint64_t freed;
+	uint64_t freed, written;
 
 	progress_size(st->bytes_used, a, sizeof(a));
 	progress_size(st->bytes_unused, b, sizeof(b));
@@ -181,12 +181,14 @@ report(const struct prune_stats *st, int dry)
 		printf("index: would rewrite %llu of %llu files\n",
 		    (unsigned long long)st->index_deleted,
 		    (unsigned long long)st->index_files);
+	/* A dry run writes nothing: count the blobs it would copy. */
 	freed = st->bytes_delete + st->bytes_repack;
-	freed = freed > st->bytes_written ? freed - st->bytes_written : 0;
+	written = dry ? st->bytes_copy : st->bytes_written;
+	freed = freed > written ? freed - written : 0;
 	progress_size(freed, a, sizeof(a));
 	progress_size(st->bytes, b, sizeof(b));
-	printf("%s %s of %s in %.2f s\n", dry ? "would free" : "freed", a, b,
-	    st->seconds);
+	printf("%s %s of %s in %.2f s\n", dry ? "would free about" : "freed",
+	    a, b, st->seconds);
 }
 
 int

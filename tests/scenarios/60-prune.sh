@@ -61,6 +61,10 @@ expect_rc dry-run-rc 0
 expect_out_re dry-run-repack 'would repack [1-9][0-9]* partly used packs .*'
 expect_out_re dry-run-free 'would free .* of .* in .* s'
 expect_unchanged dry-run-changes-nothing "$state" locks
+run_coffer prune --dry-run --json
+expect_rc dry-run-json-rc 0
+plan=$(json_last '[.packs_delete, .packs_repack, .blobs_repacked] | join(" ")')
+expect_unchanged dry-run-json-changes-nothing "$state" locks
 
 # --- prune ---
 before=$(repo_bytes)
@@ -68,6 +72,8 @@ run_coffer prune --json
 expect_rc prune-rc 0
 expect_eq prune-not-dry "$(json_last '.dry_run == false')" true
 expect_eq prune-snapshots "$(json_last .snapshots)" 2
+expect_eq prune-as-planned "$(json_last \
+    '[.packs_delete, .packs_repack, .blobs_repacked] | join(" ")')" "$plan"
 check prune-repacked test "$(json_last .packs_repack)" -ge 1
 check prune-wrote-packs test "$(json_last .packs_written)" -ge 1
 check prune-wrote-index test "$(json_last .index_written)" -ge 1
