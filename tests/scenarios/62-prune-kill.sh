@@ -129,7 +129,7 @@ expect_eq state-c-old-packs-deleted "$left" 0
 intact state-c-after
 
 # Random kills, spread over the measured run time.
-N=4
+N=3
 killed=0
 for k in $(seq 1 "$N"); do
 	use_repo "$ORIG"
