@@ -112,6 +112,14 @@ struct backend *backend_local_open(const char *);
 struct backend *backend_rest_open(const char *);
 
 /*
+ * backend_rest_fetch(b, path, auth, out): GET path ("/log/checkpoint")
+ * from the server of REST backend b, with the repository's credentials
+ * only if auth is set, the body into out.  0, 1 if 404 (not reported),
+ * -1 on error or if b is not a REST backend (reported, but the latter).
+ */
+int backend_rest_fetch(struct backend *, const char *, int, struct buf *);
+
+/*
  * S3 backend (backend_s3.c): "http(s)://HOST[:PORT]/BUCKET[/PREFIX]";
  * credentials and region from the environment (see s3.h).
  */

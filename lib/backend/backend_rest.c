@@ -236,7 +236,8 @@ request(struct rest *r, const char *method, const char *url,
 			break;
 	}
 	if (cc != CURLE_OK) {
-		report(r, method, url + strlen(r->base), cc, 0);
+		report(r, method, strncmp(url, r->base, strlen(r->base)) == 0 ?
+		    url + strlen(r->base) : url, cc, 0);
 		return (-1);
 	}
 	return (status);
@@ -478,6 +479,46 @@ static const struct backend_ops rest_ops = {
 	rest_create, rest_put, rest_get, rest_get_range, rest_stat,
 	rest_list, rest_remove, rest_free
 };
+
+int
+backend_rest_fetch(struct backend *b, const char *path, int auth,
+    struct buf *out)
+{
+	struct rest *r;
+	struct resp rs;
+	const char *host, *slash;
+	char url[2048];
+	char *saved;
+	long st;
+
+	if (b == NULL || b->ops != &rest_ops)
+		return (-1);
+	r = b->impl;
+	host = strstr(r->base, "://") + 3;
+	slash = strchr(host, '/');
+	if (slash == NULL || (size_t)snprintf(url, sizeof(url), "%.*s%s",
+	    (int)(slash - r->base), r->base, path) >= sizeof(url)) {
+		warn0("%s: URL too long", r->shown);
+		return (-1);
+	}
+	memset(&rs, 0, sizeof(rs));
+	rs.body = out;
+	out->len = 0;
+	/* Without credentials unless asked: public resources stay public. */
+	saved = r->userpwd;
+	if (!auth)
+		r->userpwd = NULL;
+	st = request(r, "GET", url, NULL, 0, NULL, 0, &rs, NULL);
+	r->userpwd = saved;
+	if (st == 404)
+		return (1);
+	if (st != 200) {
+		if (st > 0)
+			warn0("%s%s: HTTP %ld", r->shown, path + 1, st);
+		return (-1);
+	}
+	return (0);
+}
 
 /* Percent-decode s[0..n) into a new string (as restic does for userinfo). */
 static char *
