@@ -15,6 +15,7 @@
 #define EXIT_NOREPO	10
 #define EXIT_LOCKED	11	/* the repository is locked by another */
 #define EXIT_BADPASS	12
+#define EXIT_LOG	13	/* the server's transparency log: see stderr */
 
 /* Global options, accepted before or after the command. */
 struct gopts {
@@ -30,15 +31,19 @@ extern struct gopts G;
 /*
  * An open repository session: repo, index (if asked for) and lock.
  */
+struct cli_tlog;
+
 struct session {
 	struct repo *r;
 	struct index *ix;
 	struct lock *lk;
+	struct cli_tlog *tl;	/* the transparency log, if pinned */
 };
 
 #define SESSION_INDEX	1	/* load the index */
 #define SESSION_LOCK	2	/* take a shared lock */
 #define SESSION_XLOCK	4	/* take the exclusive lock (prune, forget) */
+#define SESSION_NOLOG	8	/* no transparency log check (log pin) */
 
 /*
  * session_open(s, flags): find the repository, read the passcode, open it.
@@ -160,8 +165,48 @@ void *cli_snapshot_json(const struct snapshot *);
  * free it. */
 void cli_json_print(void *);
 
+/*
+ * The transparency log (tlog.c).  cli_tlog_begin(s): if s's repository is
+ * on a server whose log is pinned, check the log (EXIT_LOG, with the
+ * alert printed, if it rolled back, forked or is otherwise wrong) and
+ * record what the session changes; session_open calls it.
+ * cli_tlog_confirm(s): wait for the session's changes to be logged and
+ * verify their inclusion (EXIT_OK, EXIT_LOG, EXIT_ERR).  cli_tlog_end(s):
+ * session_close calls it.  cli_tlog_client(s): the client, or NULL.
+ */
+struct tlog_client;
+int cli_tlog_begin(struct session *);
+int cli_tlog_confirm(struct session *);
+void cli_tlog_end(struct session *);
+struct tlog_client *cli_tlog_client(struct session *);
+
+/*
+ * An HTTP source for the log client: paths are fetched from be's server
+ * under prefix ("/log/").  cli_http_get is its tlog_http_fn.
+ */
+struct cli_http {
+	struct backend *be;
+	char prefix[1024];
+};
+int cli_http_get(void *, const char *, int, struct buf *);
+
+/* cli_repo_name(location, out, size): a rest: repository's name.  0/-1. */
+int cli_repo_name(const char *, char *, size_t);
+
+/*
+ * cmd_log.c: cli_log_policy(pol, vkey, witnesses, n, quorum (-1: all))
+ * builds a policy from the command line (0, or -1 reported);
+ * cli_log_pin(s, pol) pins it for the session's repository (exit code).
+ */
+struct tlog_policy;
+int cli_log_policy(struct tlog_policy *, const char *, char **, size_t,
+    long);
+int cli_log_pin(struct session *, const struct tlog_policy *);
+
 /* Commands. */
 int cmd_init(int, char **);
+int cmd_log(int, char **);
+int cmd_audit(int, char **);
 int cmd_backup(int, char **);
 int cmd_snapshots(int, char **);
 int cmd_ls(int, char **);

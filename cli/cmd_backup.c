@@ -232,7 +232,7 @@ cmd_backup(int argc, char **argv)
 	struct session ss;
 	char host[256] = "";
 	size_t adopted = 0;
-	int c, rc = EXIT_ERR, have_parent = 0, r;
+	int c, rc = EXIT_ERR, have_parent = 0, r, lrc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&parent, 0, sizeof(parent));
@@ -315,6 +315,9 @@ cmd_backup(int argc, char **argv)
 		snapshot_release(&snap);
 	}
 	rc = (r == 0) ? EXIT_OK : (r == 3) ? EXIT_PARTIAL : EXIT_ERR;
+	/* The server must log the new snapshot: check that it did. */
+	if (rc != EXIT_ERR && (lrc = cli_tlog_confirm(&ss)) != EXIT_OK)
+		rc = lrc;
 	session_close(&ss);
 done:
 	if (have_parent == 1)

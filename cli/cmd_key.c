@@ -170,6 +170,9 @@ cmd_key(int argc, char **argv)
 		} else if (!G.quiet)
 			printf("added key slot %.8s\n", name);
 	}
+	/* The server must log the key slot change: check that it did. */
+	if (rc == EXIT_OK && strcmp(verb, "list") != 0)
+		rc = cli_tlog_confirm(&ss);
 	session_close(&ss);
 	return (rc);
 }

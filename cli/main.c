@@ -33,6 +33,8 @@ static const struct {
 	{ "restore", cmd_restore, "restore a snapshot" },
 	{ "check", cmd_check, "verify the repository" },
 	{ "key", cmd_key, "manage passcode key slots" },
+	{ "log", cmd_log, "pin the server's transparency log" },
+	{ "audit", cmd_audit, "list and check the account's logged events" },
 	{ "forget", cmd_forget, "remove snapshots by id or policy" },
 	{ "tag", cmd_tag, "add, remove or set snapshot tags" },
 	{ "prune", cmd_prune, "remove data no snapshot needs" },
@@ -64,7 +66,8 @@ usage(FILE *f)
 	    "COFFER_REPOSITORY; the passcode from COFFER_PASSWORD,\n"
 	    "--password-file, --password-command, or a prompt.\n"
 	    "Exit codes: 0 ok, 1 error, 3 backup incomplete, 10 no "
-	    "repository, 11 locked,\n12 wrong passcode.\n");
+	    "repository, 11 locked,\n12 wrong passcode, 13 the server's "
+	    "transparency log shows tampering.\n");
 }
 
 void

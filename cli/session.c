@@ -49,6 +49,10 @@ session_open_at(struct session *s, int flags, const char *repo,
 		return (rc == REPO_NOREPO ? EXIT_NOREPO :
 		    rc == REPO_BADPASS ? EXIT_BADPASS : EXIT_ERR);
 	}
+	if (!(flags & SESSION_NOLOG) && (rc = cli_tlog_begin(s)) != EXIT_OK) {
+		session_close(s);
+		return (rc);
+	}
 	if ((flags & (SESSION_LOCK | SESSION_XLOCK)) &&
 	    (rc = lock_acquire(s->r, (flags & SESSION_XLOCK) != 0,
 	    &s->lk)) != 0) {
@@ -66,6 +70,7 @@ void
 session_close(struct session *s)
 {
 
+	cli_tlog_end(s);
 	blob_cache_flush();
 	index_free(s->ix);
 	lock_release(s->lk);

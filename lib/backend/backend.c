@@ -59,12 +59,24 @@ backend_create(struct backend *b)
 	return (b->ops->create(b->impl));
 }
 
+/* Tell the observer, if any, of a change to a key slot or snapshot. */
+static void
+observe(struct backend *b, int removed, enum obj_type t, const char *name)
+{
+
+	if (b->observe != NULL && (t == OBJ_KEY || t == OBJ_SNAPSHOT))
+		b->observe(b->observe_cookie, removed, t, name);
+}
+
 int
 backend_put(struct backend *b, enum obj_type t, const char *name,
     const uint8_t *p, size_t len)
 {
+	int rc;
 
-	return (b->ops->put(b->impl, t, name, p, len));
+	if ((rc = b->ops->put(b->impl, t, name, p, len)) == 0)
+		observe(b, 0, t, name);
+	return (rc);
 }
 
 int
@@ -103,6 +115,9 @@ backend_list(struct backend *b, enum obj_type t, backend_list_cb *cb,
 int
 backend_remove(struct backend *b, enum obj_type t, const char *name)
 {
+	int rc;
 
-	return (b->ops->remove(b->impl, t, name));
+	if ((rc = b->ops->remove(b->impl, t, name)) == 0)
+		observe(b, 1, t, name);
+	return (rc);
 }

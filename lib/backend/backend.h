@@ -45,11 +45,20 @@ struct backend_ops {
 	void (*free)(void *);
 };
 
+/*
+ * An observer of changes: observe(cookie, removed, type, name) is called
+ * after each successful put (removed 0) or remove (removed 1) of a key
+ * slot or a snapshot (the transparency log's local record).
+ */
+typedef void backend_observe_fn(void *, int, enum obj_type, const char *);
+
 struct backend {
 	const struct backend_ops *ops;
 	void *impl;
 	char *location;		/* for messages (no credentials) */
 	int remote;		/* the other side may observe our reads */
+	backend_observe_fn *observe;	/* NULL: none */
+	void *observe_cookie;
 };
 
 /*

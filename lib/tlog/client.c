@@ -27,21 +27,35 @@
 /* Files. */
 
 int
-tlog_client_dir(const uint8_t id[32], char *out, size_t size)
+tlog_config_dir(char *out, size_t size)
 {
-	const char *base = getenv("COFFER_CONFIG_DIR"), *x, *home;
-	char tmp[PATH_MAX], hex[65];
+	const char *base = getenv("COFFER_CONFIG_DIR"), *x;
+	int n;
 
 	out[0] = '\0';
-	if (base == NULL || base[0] == '\0') {
-		if ((x = getenv("XDG_CONFIG_HOME")) != NULL && x[0] == '/')
-			snprintf(tmp, sizeof(tmp), "%s/coffer", x);
-		else if ((home = getenv("HOME")) != NULL && home[0] == '/')
-			snprintf(tmp, sizeof(tmp), "%s/.config/coffer", home);
-		else
-			return (-1);
-		base = tmp;
+	if (base != NULL && base[0] != '\0')
+		n = snprintf(out, size, "%s", base);
+	else if ((x = getenv("XDG_CONFIG_HOME")) != NULL && x[0] == '/')
+		n = snprintf(out, size, "%s/coffer", x);
+	else if ((x = getenv("HOME")) != NULL && x[0] == '/')
+		n = snprintf(out, size, "%s/.config/coffer", x);
+	else
+		return (-1);
+	if (n < 0 || (size_t)n >= size) {
+		out[0] = '\0';
+		return (-1);
 	}
+	return (0);
+}
+
+int
+tlog_client_dir(const uint8_t id[32], char *out, size_t size)
+{
+	char base[PATH_MAX], hex[65];
+
+	out[0] = '\0';
+	if (tlog_config_dir(base, sizeof(base)))
+		return (-1);
 	hex_encode(id, 32, hex);
 	if ((size_t)snprintf(out, size, "%s/%s/tlog", base, hex) >= size) {
 		out[0] = '\0';
@@ -228,6 +242,7 @@ parse_ids(const struct buf *b, struct tlog_client *c)
 static int
 load_kept(struct tlog_client *c)
 {
+	struct tlog_policy own;
 	char err[256];
 	int rc;
 
@@ -236,7 +251,13 @@ load_kept(struct tlog_client *c)
 		return (0);
 	if (rc != 0)
 		return (-1);
-	if (checkpoint_open(c->cptext.data, c->cptext.len, &c->pol, &c->cp,
+	/*
+	 * Kept here once it passed: only the log's key is checked again,
+	 * so that a new witness policy applies to what comes next.
+	 */
+	own = c->pol;
+	own.nwitnesses = own.quorum = 0;
+	if (checkpoint_open(c->cptext.data, c->cptext.len, &own, &c->cp,
 	    err, sizeof(err)) != 0) {
 		warn0("%s/checkpoint: %s", c->dir, err);
 		return (-1);

@@ -47,6 +47,12 @@ typedef int tlog_http_fn(void *, const char *, int, struct buf *);
 struct tlog_client;
 
 /*
+ * tlog_config_dir(out, size): $COFFER_CONFIG_DIR, else
+ * $XDG_CONFIG_HOME/coffer, else ~/.config/coffer.  0, or -1 if none.
+ */
+int tlog_config_dir(char *, size_t);
+
+/*
  * tlog_client_dir(repo_id, out, size): the state directory of a
  * repository ("" and -1 if no home or config directory is known).
  */
