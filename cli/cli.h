@@ -96,8 +96,8 @@ struct prune_opts;
 /*
  * cli_prune_option(cmd, o, name, value): apply a prune option given to
  * command cmd: name is "max-unused" (N%, a size such as 500M, or
- * "unlimited") or "max-repack-size" (a size: bytes, or with k/K, m/M, g/G,
- * t/T).  0, or -1 after a usage error.
+ * "unlimited"), "max-repack-size" (a size: bytes, or with k/K, m/M, g/G,
+ * t/T) or "repack-small" (value ignored).  0, or -1 after a usage error.
  */
 int cli_prune_option(const char *, struct prune_opts *, const char *,
     const char *);

@@ -71,6 +71,10 @@ cli_prune_option(const char *cmd, struct prune_opts *o, const char *name,
 		    "(bytes, or a number with k, m, g or t)", val);
 		return (-1);
 	}
+	if (strcmp(name, "repack-small") == 0) {
+		o->repack_small = 1;
+		return (0);
+	}
 	if (strcmp(name, "max-unused") != 0) {
 		usage_error(cmd, "unknown prune option --%s", name);
 		return (-1);
@@ -220,6 +224,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "max-unused", required_argument, NULL, 'u' },
 	{ "max-repack-size", required_argument, NULL, 'R' },
+	{ "repack-small", no_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -229,13 +234,16 @@ help(void)
 {
 
 	printf("usage: coffer prune [--dry-run] [--max-unused LIMIT] "
-	    "[--max-repack-size SIZE]\n\n"
+	    "[--max-repack-size SIZE]\n                    [--repack-small]"
+	    "\n\n"
 	    "Remove the data no snapshot needs.  Packs whose blobs are all "
 	    "unused are\ndeleted; partly used ones are repacked, most "
 	    "wasteful first, until the unused\nspace left is at most LIMIT: "
 	    "a percentage of the used space (default 5%%),\na size (500M), "
 	    "or \"unlimited\" (repack nothing).  --max-repack-size bounds "
-	    "the\nbytes copied.  Takes the exclusive lock.\n");
+	    "the\nbytes copied.  --repack-small also merges the packs under "
+	    "80%% of the target\npack size (each backup leaves a few).  "
+	    "Takes the exclusive lock.\n");
 }
 
 int
@@ -259,6 +267,9 @@ cmd_prune(int argc, char **argv)
 			if (cli_prune_option("prune", &o, "max-repack-size",
 			    optarg))
 				return (EXIT_ERR);
+			break;
+		case 'S':
+			o.repack_small = 1;
 			break;
 		case 'h':
 			help();

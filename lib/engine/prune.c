@@ -362,6 +362,7 @@ scan_cb(void *cookie, const struct idx_pack *pk, const struct idx_entry *e)
 	pp = &p->packs[sc->num];
 	pp->nblobs++;
 	pp->total += e->stored_len;
+	pp->types |= (uint8_t)(1u << e->type);
 	if (pp->missing)
 		return (0);
 	pos = index_pos(p->ix, e->id);
@@ -469,6 +470,7 @@ plan(struct prune *p)
 	uint32_t *cand = NULL;
 	uint64_t used = 0, left = 0, maxun, copy = 0;
 	size_t i, nc = 0;
+	unsigned int t;
 
 	if ((cand = malloc((p->npacks ? p->npacks : 1) * sizeof(*cand))) ==
 	    NULL) {
@@ -525,6 +527,30 @@ plan(struct prune *p)
 		pp->action = ACT_REPACK;
 		copy += pp->used;
 		left -= pp->total - pp->used;
+	}
+	/*
+	 * --repack-small: packs under 80% of the target size (every backup
+	 * leaves some: its tree pack, each worker's last data pack) are
+	 * merged, data and tree packs apart (as they are written), when a
+	 * kind has at least two of them: one alone stays as it is.
+	 */
+	for (t = 1; p->o->repack_small && t <= 2; t++) {
+		for (i = nc = 0; i < p->npresent; i++) {
+			pp = &p->packs[i];
+			if (pp->listed && pp->action == ACT_KEEP &&
+			    pp->types == t && pp->size <
+			    (uint64_t)p->r->cfg.pack_size / 5 * 4)
+				cand[nc++] = (uint32_t)i;
+		}
+		for (i = 0; nc >= 2 && i < nc; i++) {
+			pp = &p->packs[cand[i]];
+			if (p->o->max_repack > 0 &&
+			    copy + pp->used > p->o->max_repack)
+				continue;
+			pp->action = ACT_REPACK;
+			copy += pp->used;
+			left -= pp->total - pp->used;
+		}
 	}
 	free(cand);
 	st->bytes_unused_after = left;

@@ -38,6 +38,7 @@ struct prune_opts {
 	double unused_pct;	/* 0 <= pct < 100 */
 	uint64_t unused_bytes;
 	uint64_t max_repack;	/* bytes of blobs to copy at most; 0: any */
+	int repack_small;	/* also merge packs under 80% of pack_size */
 	int quiet;		/* no progress lines on stdout */
 	struct lock *lock;	/* the exclusive lock held, checked before
 				   deleting anything (lock_check); or NULL */

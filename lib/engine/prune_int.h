@@ -45,6 +45,7 @@ struct ppack {
 	uint8_t missing;	/* listed, but not in data/ */
 	uint8_t action;		/* ACT_* */
 	uint8_t emitted;	/* listed by an index file that stays */
+	uint8_t types;		/* bit 1 << type for each type it holds */
 };
 
 struct ixfile {

@@ -8,6 +8,7 @@
 #     every remaining snapshot restores exactly as it did before;
 #   - a second prune has nothing to do;
 #   - --max-unused unlimited deletes wholly unused packs, repacks none;
+#   - --repack-small merges small packs, and then has nothing to do;
 #   - prune refuses, changing nothing, when a snapshot is damaged, or a
 #     blob a snapshot needs is in no index file, or in no existing pack;
 #   - bad option values are refused with a clear message.
@@ -155,6 +156,27 @@ expect_rc check-after-unlimited-rc 0
 run_coffer restore "$S2" --target "$T/final"
 expect_rc restore-final-rc 0
 expect_treecmp restore-final-identical --no-atime "$T/before-$S2$SRC" \
+    "$T/final$SRC"
+
+# --- --repack-small: the small packs merged, at most one of each kind
+# (data, tree) left; a second run has nothing to merge ---
+small_packs() {
+	find "$COFFER_REPOSITORY/data" -type f -size -$((16 * 1024 * 4 / 5))k |
+	    wc -l
+}
+echo "# $(small_packs) small packs"
+run_coffer prune --json --repack-small
+expect_rc repack-small-rc 0
+expect_le repack-small-left "$(small_packs)" 2
+run_coffer prune --json --repack-small
+expect_rc repack-small-again-rc 0
+expect_eq repack-small-no-churn "$(json_last .packs_repack)" 0
+run_coffer check --read-data
+expect_rc check-after-repack-small-rc 0
+rm -rf -- "$T/final"
+run_coffer restore "$S2" --target "$T/final"
+expect_rc restore-small-rc 0
+expect_treecmp restore-small-identical --no-atime "$T/before-$S2$SRC" \
     "$T/final$SRC"
 
 # --- option errors ---
