@@ -78,11 +78,25 @@ objects() {
 	    --bucket="$1" 2> /dev/null | jq '.usage["rgw.main"].num_objects'
 }
 
+# cpu PID...: user + system CPU seconds the processes have used so far.
+cpu() {
+	for _p in "$@"; do
+		[ -r "/proc/$_p/stat" ] && sed 's/^.*) //' "/proc/$_p/stat"
+	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 }
+	    END { printf "%.2f\n", t / hz }'
+}
+
+# servers: the pids of radosgw, the OSD and the monitor, and cofferd's.
+servers() {
+	cat "$COFFER_CEPH_DIR"/run/*.pid 2> /dev/null
+	[ -n "$SPID" ] && echo "$SPID"
+}
+
 # timed OUT CMD...: run CMD, append its wall seconds and peak RSS to OUT.
 timed() {
 	_o=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$WORK/time" "$@" > "$WORK/log" 2>&1 ||
+	/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" > "$WORK/log" 2>&1 ||
 	    { echo "failed: $*" >&2; tail -n 5 "$WORK/log" >&2; return 1; }
 	cat "$WORK/time" >> "$_o"
 }
@@ -103,8 +117,8 @@ start_cofferd() {
 	REPO=rest:http://u:pw@127.0.0.1:$port/u/r/
 }
 
-printf '| target | backup s | backup MB/s | backup RSS MiB | restore s | restore MB/s | S3 objects | backup: PUT | GET | HEAD | LIST | requests/object | restore: object GETs/object |\n'
-printf '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n'
+printf '| target | backup s | backup MB/s | backup CPU s: coffer, servers | backup RSS MiB | restore s | restore MB/s | restore CPU s: coffer, servers | S3 objects | backup: PUT | GET | HEAD | LIST | requests/object | restore: object GETs/object |\n'
+printf '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n'
 bytes=$((MIB * 1048576))
 for target in local s3 cofferd cofferd-s3; do
 	rm -rf "$WORK"
@@ -122,19 +136,22 @@ for target in local s3 cofferd cofferd-s3; do
 	"$BIN/coffer" -r "$REPO" init > /dev/null || exit 1
 	sync
 	r0=$(reqs)
+	c0=$(cpu $(servers))
 	timed "$WORK/t.backup" "$BIN/coffer" -r "$REPO" backup "$DATA" ||
 	    exit 1
 	r1=$(reqs)
+	c1=$(cpu $(servers))
 	sync
 	timed "$WORK/t.restore" "$BIN/coffer" -r "$REPO" restore latest \
 	    --target "$WORK/out" || exit 1
 	r2=$(reqs)
+	c2=$(cpu $(servers))
 	for i in 1 2 3 4; do
 		cmp "$DATA/f$i" "$WORK/out$DATA/f$i" ||
 		    { echo "restore differs" >&2; exit 1; }
 	done
-	read -r bs brss < "$WORK/t.backup"
-	read -r rs _ < "$WORK/t.restore"
+	read -r bs brss bu bsy < "$WORK/t.backup"
+	read -r rs _ ru rsy < "$WORK/t.restore"
 	case $target in
 	local | cofferd) nobj=- put=- get=- head=- list=- rpo=- gpo=- ;;
 	*)
@@ -151,10 +168,14 @@ for target in local s3 cofferd cofferd-s3; do
 		gpo=$(echo "$rget $nobj" | awk '{ printf "%.2f", $1 / $2 }')
 		;;
 	esac
-	printf '| %s | %.1f | %.0f | %d | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' \
+	printf '| %s | %.1f | %.0f | %.1f, %.1f | %d | %.1f | %.0f | %.1f, %.1f | %s | %s | %s | %s | %s | %s | %s |\n' \
 	    "$target" "$bs" "$(echo "$bytes $bs" | awk '{ print $1 / $2 / 1e6 }')" \
+	    "$(echo "$bu $bsy" | awk '{ print $1 + $2 }')" \
+	    "$(echo "$c1 $c0" | awk '{ print $1 - $2 }')" \
 	    $((brss / 1024)) "$rs" \
 	    "$(echo "$bytes $rs" | awk '{ print $1 / $2 / 1e6 }')" \
+	    "$(echo "$ru $rsy" | awk '{ print $1 + $2 }')" \
+	    "$(echo "$c2 $c1" | awk '{ print $1 - $2 }')" \
 	    "$nobj" "$put" "$get" "$head" "$list" "$rpo" "$gpo"
 	if [ -n "$SPID" ]; then
 		kill "$SPID"

@@ -50,8 +50,9 @@ srv_userdata_s3_exists(struct srv_store *st, const char *user)
 	char pfx[KEYMAX];
 
 	if (s == NULL || user_prefix(s, user, pfx, sizeof(pfx)))
-		return (0);
-	return (s3_list(s, pfx, any_cb, NULL) == 1);
+		return (1);
+	/* Found one, or cannot tell: either way, say there is data. */
+	return (s3_list(s, pfx, any_cb, NULL) != 0);
 }
 
 /* Every key under a prefix, collected. */

@@ -850,6 +850,10 @@ s3_open(const char *loc, struct s3 **out)
 	struct s3 *s;
 
 	*out = NULL;
+	if (sodium_init() < 0) {	/* sodium_malloc needs it */
+		warn0("libsodium initialization failed");
+		return (-1);
+	}
 	pthread_once(&global_once, global_init);
 	if (!global_ok) {
 		warn0("libcurl initialization failed");
