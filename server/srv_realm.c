@@ -30,6 +30,7 @@
 
 #include "srv_db.h"
 #include "srv_realm.h"
+#include "srv_realm_check.h"
 #include "srv_realm_db.h"
 #include "srv_rest.h"
 
@@ -105,33 +106,10 @@ realm_event(struct srv_realm *realm, const char *account,
 /* Answers. */
 
 static void
-fail(struct srv_req *req, unsigned status, enum srv_error err,
-    const char *why)
-{
-	struct srv_resp *rs = &req->resp;
-
-	if (rs->status != 0)
-		return;
-	rs->status = status;
-	rs->ctype = CT_TEXT;
-	rs->textlen = strlen(why);
-	if ((rs->text = malloc(rs->textlen + 2)) != NULL) {
-		memcpy(rs->text, why, rs->textlen);
-		rs->text[rs->textlen++] = '\n';
-		rs->text_owned = 1;
-	} else {
-		rs->text = (char *)(uintptr_t)why;
-		rs->text_owned = 0;
-	}
-	req->reason = why;
-	req->err = (int)err;
-}
-
-static void
 fail500(struct srv_req *req)
 {
 
-	fail(req, 500, ERR_INTERNAL, "internal error");
+	srv_rest_fail(req, 500, "internal error");
 }
 
 /* Send r as the 200 answer; a protocol refusal is named in the log. */
@@ -183,6 +161,24 @@ exhaust(struct realm_rec *rec)
 	rec->guess_count = gc;
 }
 
+/*
+ * load(realm, req, q, rec): begin the transaction and read the record
+ * of q->rid into rec.  0 with the transaction open, or -1 (none open).
+ */
+static int
+load(struct srv_realm *realm, const struct srv_req *req,
+    const struct rwire_req *q, struct realm_rec *rec)
+{
+
+	if (srv_realm_db_begin(realm->db))
+		return (-1);
+	if (srv_realm_db_get(realm->db, req->user, q->rid, rec)) {
+		(void)srv_realm_db_end(realm->db, -1);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 chal_ok(const struct realm_rec *rec, const uint8_t *c, int step)
 {
@@ -198,10 +194,8 @@ op_recover1(struct srv_req *req, struct srv_realm *realm,
 	int64_t n;
 	int rc = -1, exhausted = 0;
 
-	if (srv_realm_db_begin(realm->db))
+	if (load(realm, req, q, rec))
 		goto done;
-	if (srv_realm_db_get(realm->db, req->user, q->rid, rec))
-		goto end;
 	if (rec->state == REC_NONE) {
 		if (srv_realm_db_count(realm->db, req->user, &n))
 			goto end;
@@ -223,7 +217,7 @@ end:
 	rc = srv_realm_db_end(realm->db, rc);
 done:
 	if (rc == 1) {
-		fail(req, 403, ERR_FORBIDDEN,
+		srv_rest_fail(req, 403,
 		    "too many recovery records for this account");
 		return;
 	}
@@ -244,20 +238,11 @@ done:
 	answer(req, r);
 }
 
+/* A register request as a fresh record, no guess charged. */
 static void
-op_register(struct srv_req *req, struct srv_realm *realm,
-    const struct rwire_req *q, struct realm_rec *rec, struct rwire_resp *r)
+fill(struct realm_rec *rec, const struct rwire_req *q)
 {
-	int rc = -1;
 
-	if (srv_realm_db_begin(realm->db))
-		goto done;
-	if (srv_realm_db_get(realm->db, req->user, q->rid, rec))
-		goto end;
-	if (!chal_ok(rec, q->challenge, CHAL_STEP1)) {
-		rc = 1;
-		goto end;
-	}
 	rwire_wipe(rec, sizeof(*rec));
 	rec->state = REC_REGISTERED;
 	rec->challenge_for = CHAL_NONE;
@@ -276,36 +261,29 @@ op_register(struct srv_req *req, struct srv_realm *realm,
 	memcpy(rec->enc_commitment, q->enc_commitment, RWIRE_MAC);
 	rec->num_guesses = q->num_guesses;
 	rec->guess_count = 0;
-	rc = srv_realm_db_put(realm->db, req->user, q->rid, rec);
-end:
-	rc = srv_realm_db_end(realm->db, rc);
-done:
-	if (rc == 1) {
-		refuse(req, r, RW_STALE_CHALLENGE, 0);
-	} else if (rc != 0) {
-		fail500(req);
-	} else {
-		realm_event(realm, req->user, q->rid, "recovery.register", rec);
-		answer(req, r);
-	}
 }
 
+/*
+ * register and delete: one transaction, in which recover1's challenge
+ * admits writing the whole record or removing it.
+ */
 static void
-op_delete(struct srv_req *req, struct srv_realm *realm,
+op_change(struct srv_req *req, struct srv_realm *realm,
     const struct rwire_req *q, struct realm_rec *rec, struct rwire_resp *r)
 {
+	int reg = (q->type == RW_REGISTER);
 	int rc = -1;
 
-	if (srv_realm_db_begin(realm->db))
+	if (load(realm, req, q, rec))
 		goto done;
-	if (srv_realm_db_get(realm->db, req->user, q->rid, rec))
-		goto end;
 	if (!chal_ok(rec, q->challenge, CHAL_STEP1)) {
 		rc = 1;
-		goto end;
+	} else if (reg) {
+		fill(rec, q);
+		rc = srv_realm_db_put(realm->db, req->user, q->rid, rec);
+	} else {
+		rc = srv_realm_db_del(realm->db, req->user, q->rid);
 	}
-	rc = srv_realm_db_del(realm->db, req->user, q->rid);
-end:
 	rc = srv_realm_db_end(realm->db, rc);
 done:
 	if (rc == 1) {
@@ -313,7 +291,8 @@ done:
 	} else if (rc != 0) {
 		fail500(req);
 	} else {
-		realm_event(realm, req->user, q->rid, "recovery.delete", NULL);
+		realm_event(realm, req->user, q->rid, reg ?
+		    "recovery.register" : "recovery.delete", reg ? rec : NULL);
 		answer(req, r);
 	}
 }
@@ -365,10 +344,8 @@ op_recover2(struct srv_req *req, struct srv_realm *realm,
 	uint16_t left = 0;
 	int rc = -1, st = 0, exhausted = 0;
 
-	if (srv_realm_db_begin(realm->db))
+	if (load(realm, req, q, rec))
 		goto done;
-	if (srv_realm_db_get(realm->db, req->user, q->rid, rec))
-		goto end;
 	if ((st = usable(rec, q, CHAL_STEP1, &left)) != 0) {
 		rc = 0;		/* nothing to write */
 		goto end;
@@ -429,10 +406,8 @@ op_recover3(struct srv_req *req, struct srv_realm *realm,
 	uint16_t left = 0;
 	int rc = -1, st = 0, good = 0, exhausted = 0;
 
-	if (srv_realm_db_begin(realm->db))
+	if (load(realm, req, q, rec))
 		goto done;
-	if (srv_realm_db_get(realm->db, req->user, q->rid, rec))
-		goto end;
 	if ((st = usable(rec, q, CHAL_STEP3, &left)) != 0) {
 		rc = 0;
 		goto end;
@@ -477,74 +452,6 @@ done:
 }
 
 /* ---------------------------------------------------------------------- */
-/* Validation of values (docs/RECOVERY.md 4.3, steps 2 and 3). */
-
-/* rwire's reason, as the static text of the answer and the log. */
-static const char *
-malformed(const char *why)
-{
-	static const char *const tab[] = {
-		"malformed realm request: bad magic",
-		"malformed realm request: unsupported protocol version",
-		"malformed realm request: unknown message type",
-		"malformed realm request: wrong length",
-		"malformed realm request: bad share index or threshold",
-		"malformed realm request: guess limit out of range",
-	};
-	size_t i, pl = sizeof("malformed realm request: ") - 1;
-
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(tab[i] + pl, why) == 0)
-			return (tab[i]);
-	return ("malformed realm request");
-}
-
-static const char *
-check_elem(const uint8_t e[RWIRE_ELEM])
-{
-
-	if (sodium_is_zero(e, RWIRE_ELEM))
-		return ("malformed realm request: identity element");
-	if (!rkdf_elem_ok(e))
-		return ("malformed realm request: invalid element");
-	return (NULL);
-}
-
-static const char *
-check_scalar(const uint8_t s[RWIRE_SCALAR])
-{
-
-	if (!rkdf_scalar_canonical(s))
-		return ("malformed realm request: non-canonical scalar");
-	if (sodium_is_zero(s, RWIRE_SCALAR))
-		return ("malformed realm request: zero scalar");
-	return (NULL);
-}
-
-/* The register request's values.  NULL if good, else why. */
-static const char *
-check_register(const struct srv_realm *realm, const struct rwire_req *q)
-{
-	uint8_t pk[RWIRE_ELEM], msg[RKDF_ENC_MAX];
-	const char *why;
-	size_t len;
-
-	(void)realm;
-	if ((why = check_scalar(q->k)) != NULL ||
-	    (why = check_elem(q->pk)) != NULL ||
-	    (why = check_scalar(q->s)) != NULL)
-		return (why);
-	if (crypto_scalarmult_ristretto255_base(pk, q->k) != 0 ||
-	    sodium_memcmp(pk, q->pk, RWIRE_ELEM) != 0)
-		return ("malformed realm request: public key is not k*G");
-	rkdf_sig_msg(q->realm_id, q->rid, q->version, q->index, q->t, q->n,
-	    q->pk, msg, &len);
-	if (crypto_sign_verify_detached(q->sig, msg, len, q->vk) != 0)
-		return ("malformed realm request: bad signature");
-	return (NULL);
-}
-
-/* ---------------------------------------------------------------------- */
 /* The request's steps. */
 
 int
@@ -577,30 +484,30 @@ srv_realm_begin(struct srv_req *req, const char *url)
 		if (strcmp(url + sizeof(PREFIX) - 1, endpoints[i].name) == 0)
 			rr->ep = &endpoints[i];
 	if (rr->ep == NULL) {
-		fail(req, 404, ERR_BAD_REQUEST, "no such realm endpoint");
+		srv_rest_fail(req, 404, "no such realm endpoint");
 		return;
 	}
 	if (rr->ep->type == 0) {
 		if (req->method != METHOD_GET && req->method != METHOD_HEAD) {
 			req->resp.allow = "GET, HEAD";
-			fail(req, 405, ERR_BAD_REQUEST, "method not allowed");
+			srv_rest_fail(req, 405, "method not allowed");
 		}
 		return;
 	}
 	if (req->method != METHOD_POST) {
 		req->resp.allow = "POST";
-		fail(req, 405, ERR_BAD_REQUEST, "method not allowed");
+		srv_rest_fail(req, 405, "method not allowed");
 		return;
 	}
 	if (req->content_length > RWIRE_MAX_BODY) {
-		fail(req, 413, ERR_BAD_REQUEST, "realm request too large");
+		srv_rest_fail(req, 413, "realm request too large");
 		return;
 	}
 	if (srv_rest_auth(req, user, &perm))
 		return;
 	memcpy(req->user, user, sizeof(req->user));
 	if (perm != PERM_FULL)
-		fail(req, 403, ERR_FORBIDDEN,
+		srv_rest_fail(req, 403,
 		    "realm operations need full permission");
 }
 
@@ -614,7 +521,7 @@ srv_realm_body(struct srv_req *req, const uint8_t *p, size_t len)
 		return (req->bytes_in > 4 * RWIRE_MAX_BODY ? -1 : 0);
 	if (len > sizeof(rr->body) - rr->len) {
 		rr->over = 1;
-		fail(req, 413, ERR_BAD_REQUEST, "realm request too large");
+		srv_rest_fail(req, 413, "realm request too large");
 		return (0);
 	}
 	memcpy(rr->body + rr->len, p, len);
@@ -664,7 +571,7 @@ srv_realm_finish(struct srv_req *req)
 		return;
 	}
 	if (rwire_req_decode(rr->body, rr->len, &q, &why)) {
-		fail(req, 400, ERR_BAD_REQUEST, malformed(why));
+		srv_rest_fail(req, 400, srv_realm_check_reason(why));
 		return;
 	}
 	memset(&r, 0, sizeof(r));
@@ -677,11 +584,11 @@ srv_realm_finish(struct srv_req *req)
 	else if (sodium_memcmp(q.realm_id, realm->id, RWIRE_ID) != 0)
 		why = "malformed realm request: wrong realm id";
 	else if (q.type == RW_REGISTER)
-		why = check_register(realm, &q);
+		why = srv_realm_check_register(&q);
 	else if (q.type == RW_RECOVER2)
-		why = check_elem(q.blinded);
+		why = srv_realm_check_elem(q.blinded);
 	if (why != NULL) {
-		fail(req, 400, ERR_BAD_REQUEST, why);
+		srv_rest_fail(req, 400, why);
 		goto done;
 	}
 	switch (q.type) {
@@ -689,16 +596,14 @@ srv_realm_finish(struct srv_req *req)
 		op_recover1(req, realm, &q, &rec, &r);
 		break;
 	case RW_REGISTER:
-		op_register(req, realm, &q, &rec, &r);
+	case RW_DELETE:
+		op_change(req, realm, &q, &rec, &r);
 		break;
 	case RW_RECOVER2:
 		op_recover2(req, realm, &q, &rec, &r);
 		break;
 	case RW_RECOVER3:
 		op_recover3(req, realm, &q, &rec, &r);
-		break;
-	case RW_DELETE:
-		op_delete(req, realm, &q, &rec, &r);
 		break;
 	}
 done:
@@ -723,25 +628,6 @@ srv_realm_done(struct srv_req *req)
 /* Opening. */
 
 int
-srv_realm_valid_jurisdiction(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || s[0] == '\0')
-		return (0);
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == SRV_JURISDICTION_MAX)
-			return (0);
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_'))
-			return (0);
-	}
-	return (1);
-}
-
-int
 srv_realm_open(const char *dir, const char *jur, struct srv_db *main,
     struct srv_realm **out)
 {
@@ -749,7 +635,7 @@ srv_realm_open(const char *dir, const char *jur, struct srv_db *main,
 	struct srv_realm *realm;
 
 	*out = NULL;
-	if (!srv_realm_valid_jurisdiction(jur)) {
+	if (!srv_realm_check_jurisdiction(jur)) {
 		warn0("realm: --jurisdiction must be 1 to %d of A-Z a-z 0-9 "
 		    "- _ (e.g. an ISO 3166 code such as DE)",
 		    SRV_JURISDICTION_MAX);

@@ -37,9 +37,6 @@ void srv_realm_close(struct srv_realm *);
 /* srv_realm_id_hex(realm): the realm id as 32 hex digits. */
 const char *srv_realm_id_hex(const struct srv_realm *);
 
-/* srv_realm_valid_jurisdiction(s): 1 if s is a valid label, else 0. */
-int srv_realm_valid_jurisdiction(const char *);
-
 /*
  * srv_realm_match(url): 1 if the raw path is a realm path ("/realm/v1/"
  * and one more segment, not "config"), which no storage path can be.
