@@ -13,38 +13,7 @@
 #include "util/warnp.h"
 
 #include "cli.h"
-
-struct strv {
-	char **v;
-	size_t n;
-};
-
-static int
-strv_add(struct strv *s, const char *x)
-{
-	char **nv;
-
-	if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL ||
-	    (nv[s->n] = strdup(x)) == NULL) {
-		if (nv != NULL)
-			s->v = nv;
-		warnp("realloc");
-		return (-1);
-	}
-	s->v = nv;
-	s->n++;
-	return (0);
-}
-
-static void
-strv_free(struct strv *s)
-{
-
-	while (s->n > 0)
-		free(s->v[--s->n]);
-	free(s->v);
-	s->v = NULL;
-}
+#include "strv.h"
 
 /* Patterns from a file: one per line, '#' comments and blanks skipped. */
 static int
@@ -227,7 +196,7 @@ int
 cmd_backup(int argc, char **argv)
 {
 	struct backup_opts o;
-	struct strv ex = { NULL, 0 }, tags = { NULL, 0 };
+	struct strv ex = STRV_INIT, tags = STRV_INIT;
 	struct snapshot parent, snap;
 	struct session ss;
 	char host[256] = "";

@@ -17,6 +17,7 @@
 #include "util/warnp.h"
 
 #include "cli.h"
+#include "strv.h"
 
 enum { O_ADD = 0x200, O_REMOVE, O_SET, O_HELP };
 
@@ -41,39 +42,6 @@ help(void)
 	    "changed.\n");
 }
 
-struct strv {
-	char **v;
-	size_t n;
-};
-
-static int
-has(const struct strv *s, const char *x)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], x) == 0)
-			return (1);
-	return (0);
-}
-
-static int
-push(struct strv *s, const char *x, size_t len)
-{
-	char **nv;
-
-	if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL)
-		goto nomem;
-	s->v = nv;
-	if ((nv[s->n] = strndup(x, len)) == NULL)
-		goto nomem;
-	s->n++;
-	return (0);
-nomem:
-	warnp("realloc");
-	return (-1);
-}
-
 /* Add the comma-separated tags of list to s (each once).  0 or -1. */
 static int
 add_list(struct strv *s, const char *list)
@@ -94,7 +62,8 @@ add_list(struct strv *s, const char *list)
 			json_decref(j);
 			if ((t = strndup(p, (size_t)(e - p))) == NULL)
 				return (-1);
-			if (!has(s, t) && push(s, p, (size_t)(e - p))) {
+			if (!strv_has(s, t) &&
+			    strv_addn(s, p, (size_t)(e - p))) {
 				free(t);
 				return (-1);
 			}
@@ -103,16 +72,6 @@ add_list(struct strv *s, const char *list)
 		p = (*e == ',') ? e + 1 : e;
 	}
 	return (0);
-}
-
-static void
-strv_free(struct strv *s)
-{
-
-	while (s->n > 0)
-		free(s->v[--s->n]);
-	free(s->v);
-	s->v = NULL;
 }
 
 struct tagop {
@@ -132,16 +91,16 @@ new_tags(const struct tagop *op, const struct snapshot *s, struct strv *out)
 	memset(out, 0, sizeof(*out));
 	if (op->have_set) {
 		for (i = 0; i < op->set.n; i++)
-			if (push(out, op->set.v[i], strlen(op->set.v[i])))
+			if (strv_add(out, op->set.v[i]))
 				return (-1);
 	} else {
 		for (i = 0; i < s->ntags; i++)
-			if (!has(&op->rm, s->tags[i]) &&
-			    push(out, s->tags[i], strlen(s->tags[i])))
+			if (!strv_has(&op->rm, s->tags[i]) &&
+			    strv_add(out, s->tags[i]))
 				return (-1);
 		for (i = 0; i < op->add.n; i++)
-			if (!has(out, op->add.v[i]) &&
-			    push(out, op->add.v[i], strlen(op->add.v[i])))
+			if (!strv_has(out, op->add.v[i]) &&
+			    strv_add(out, op->add.v[i]))
 				return (-1);
 	}
 	if (out->n != s->ntags)
