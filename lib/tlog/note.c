@@ -60,9 +60,16 @@ tlog_b64_decode(const char *s, size_t slen, uint8_t *out, size_t max,
 	const char *end;
 	int v;
 
+	size_t i, pad;
+
 	*n = 0;
 	if (slen == 0 || slen % 4 != 0 || slen / 4 * 3 > max + 2)
 		return (1);
+	/* Only the alphabet, and '=' at the end (libsodium is lenient). */
+	pad = (s[slen - 1] == '=') + (s[slen - 2] == '=');
+	for (i = 0; i < slen - pad; i++)
+		if (b64_val(s[i]) < 0)
+			return (1);
 	if (sodium_base642bin(out, max, s, slen, NULL, n, &end,
 	    sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + slen)
 		return (1);

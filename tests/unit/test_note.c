@@ -346,6 +346,9 @@ test_checkpoint_parse(void)
 		"example.com/x\n1\n",
 		"\n1\n" R,
 		"x\n\n1\n" R,
+		/* A byte outside the alphabet (libsodium lets 0x9e pass). */
+		"x\n1\nCsUYapGGPo4dkMgIAUqo\x9e/Xajj7h2fB2MPA3j2jxq2I=\n",
+		"x\n1\nCsUYapGGPo4dkMgIAUqo-/Xajj7h2fB2MPA3j2jxq2I=\n",
 	};
 #undef R
 	struct checkpoint cp;
