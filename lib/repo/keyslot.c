@@ -42,14 +42,47 @@ slot_aad(const uint8_t *hdr, const uint8_t *id, uint8_t aad[30 + 32])
 	memcpy(aad + 30, id, REPO_ID_LEN);
 }
 
-static void
-now_rfc3339(char *s, size_t n)
+int
+keyslot_store(struct repo *r, struct buf *b, const char *kind, size_t max,
+    char name[65])
 {
-	time_t t = time(NULL);
+	struct buf aad = BUF_INIT;
+	char host[256] = "", user[256] = "", created[40], *meta = NULL;
+	uint8_t id[32];
 	struct tm tm;
+	time_t now = time(NULL);
+	json_t *j;
+	int rc = -1;
 
-	gmtime_r(&t, &tm);
-	strftime(s, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sysinfo_host(host, sizeof(host));
+	sysinfo_user(user, sizeof(user));
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	j = json_pack("{s:s, s:s, s:s}", "created", created, "hostname", host,
+	    "username", user);
+	if (j == NULL || (kind != NULL &&
+	    json_object_set_new(j, "kind", json_string(kind))) ||
+	    (meta = json_dumps(j, JSON_COMPACT)) == NULL) {
+		warn0("cannot encode key slot metadata");
+		goto done;
+	}
+	/* The associated data: a copy, as b moves while repo_seal appends. */
+	if (buf_append(&aad, b->data, b->len) ||
+	    repo_seal(r, OBJ_KEY, (const uint8_t *)meta, strlen(meta),
+	    aad.data, aad.len, b))
+		goto done;
+	if (b->len > max) {
+		warn0("%s slot too large", kind != NULL ? kind : "key");
+		goto done;
+	}
+	crypto_sha256(b->data, b->len, id);
+	hex_encode(id, 32, name);
+	rc = backend_put(r->be, OBJ_KEY, name, b->data, b->len);
+done:
+	free(meta);
+	json_decref(j);
+	buf_release(&aad);
+	return (rc);
 }
 
 int
@@ -57,12 +90,9 @@ keyslot_add(struct repo *r, const char *pw, size_t pwlen,
     const struct kdf_params *kdf, char name[65])
 {
 	static const uint8_t nonce[CRYPTO_NONCE_LEN];
-	uint8_t kek[CRYPTO_KEY_LEN], aad[62], id[32];
+	uint8_t kek[CRYPTO_KEY_LEN], aad[62];
 	uint8_t slot[SLOT_FIXED];
 	struct buf b = BUF_INIT;
-	char host[256] = "", created[40], *meta = NULL;
-	char user[256];
-	json_t *j = NULL;
 	int rc = -1;
 
 	memcpy(slot, "CFKY", 4);
@@ -78,27 +108,11 @@ keyslot_add(struct repo *r, const char *pw, size_t pwlen,
 	if (crypto_aead_seal(kek, nonce, aad, sizeof(aad), r->k->root,
 	    CRYPTO_KEY_LEN, slot + 30))
 		goto done;
-
-	sysinfo_host(host, sizeof(host));
-	sysinfo_user(user, sizeof(user));
-	now_rfc3339(created, sizeof(created));
-	j = json_pack("{s:s, s:s, s:s}", "created", created, "hostname", host,
-	    "username", user);
-	if (j == NULL || (meta = json_dumps(j, JSON_COMPACT)) == NULL) {
-		warn0("cannot encode key slot metadata");
+	if (buf_append(&b, slot, sizeof(slot)))
 		goto done;
-	}
-	if (buf_append(&b, slot, sizeof(slot)) ||
-	    repo_seal(r, OBJ_KEY, (const uint8_t *)meta, strlen(meta), slot,
-	    sizeof(slot), &b))
-		goto done;
-	crypto_sha256(b.data, b.len, id);
-	hex_encode(id, 32, name);
-	rc = backend_put(r->be, OBJ_KEY, name, b.data, b.len);
+	rc = keyslot_store(r, &b, NULL, SIZE_MAX, name);
 done:
 	sodium_memzero(kek, sizeof(kek));
-	free(meta);
-	json_decref(j);
 	buf_release(&b);
 	return (rc);
 }

@@ -23,13 +23,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <jansson.h>
 #include <sodium.h>
 
 #include "recovery/rkdf.h"
-#include "util/sysinfo.h"
 #include "util/warnp.h"
 
 #include "keyslot_recovery.h"
@@ -176,13 +173,9 @@ keyslot_recovery_add(struct repo *r, const uint8_t secret[RSLOT_SECRET],
     const struct rslot *cfg, char name[65])
 {
 	static const uint8_t nonce[CRYPTO_NONCE_LEN];
-	uint8_t kek[32], wrapped[WRAPPED], id[32];
+	uint8_t kek[32], wrapped[WRAPPED];
 	struct buf b = BUF_INIT, aad = BUF_INIT;
-	char host[256] = "", user[256] = "", created[40], *meta = NULL;
-	struct tm tm;
-	time_t now = time(NULL);
 	size_t clear;
-	json_t *j = NULL;
 	int rc = -1;
 
 	if (encode(cfg, &b))
@@ -193,34 +186,9 @@ keyslot_recovery_add(struct repo *r, const uint8_t secret[RSLOT_SECRET],
 	    crypto_aead_seal(kek, nonce, aad.data, aad.len, r->k->root,
 	    CRYPTO_KEY_LEN, wrapped) || buf_append(&b, wrapped, WRAPPED))
 		goto done;
-	sysinfo_host(host, sizeof(host));
-	sysinfo_user(user, sizeof(user));
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	j = json_pack("{s:s, s:s, s:s, s:s}", "created", created, "hostname",
-	    host, "username", user, "kind", "recovery");
-	if (j == NULL || (meta = json_dumps(j, JSON_COMPACT)) == NULL) {
-		warn0("cannot encode key slot metadata");
-		goto done;
-	}
-	/* The metadata's associated data: everything before it (a copy: b
-	 * moves while repo_seal appends to it). */
-	aad.len = 0;
-	if (buf_append(&aad, b.data, b.len) ||
-	    repo_seal(r, OBJ_KEY, (const uint8_t *)meta, strlen(meta),
-	    aad.data, aad.len, &b))
-		goto done;
-	if (b.len > SLOT_MAX) {
-		warn0("recovery slot too large");
-		goto done;
-	}
-	crypto_sha256(b.data, b.len, id);
-	hex_encode(id, 32, name);
-	rc = backend_put(r->be, OBJ_KEY, name, b.data, b.len);
+	rc = keyslot_store(r, &b, "recovery", SLOT_MAX, name);
 done:
 	sodium_memzero(kek, sizeof(kek));
-	free(meta);
-	json_decref(j);
 	buf_release(&b);
 	buf_release(&aad);
 	return (rc);

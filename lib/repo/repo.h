@@ -165,6 +165,16 @@ int keyslot_add(struct repo *, const char *, size_t,
     const struct kdf_params *, char[65]);
 
 /*
+ * keyslot_store(r, b, kind, max, name): append to the slot's fixed part
+ * in b its metadata {"created", "hostname", "username"} (and "kind" if
+ * kind is not NULL), sealed with everything before it as associated
+ * data; if the slot is at most max bytes, store it as the key object
+ * named (into name) by its SHA-256.  0 or -1 (reported).
+ */
+int keyslot_store(struct repo *, struct buf *, const char *, size_t,
+    char[65]);
+
+/*
  * keyslot_try(r, data, len, pw, pwlen, root): try to unwrap a slot's root
  * key.  Returns 0 (root filled), REPO_BADPASS, 1 if the slot is malformed,
  * -1 on error.  r->id must be set.
