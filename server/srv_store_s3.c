@@ -3,8 +3,10 @@
  * PREFIX/<user>/<repo>/ in restic's layout (config, keys/<id>,
  * data/<id[0..2]>/<id>, index/<id>, snapshots/<id>, locks/<id>), plus an
  * empty marker object PREFIX/<user>/<repo>/.cofferd-repo that says the
- * repository was created.  Requests go through the S3 client shared with
- * coffer's s3: backend (lib/backend/s3.c).
+ * repository was created (one copied into the bucket from the disk store,
+ * with a config and no marker, is given one when first used).  Requests go
+ * through the S3 client shared with coffer's s3: backend
+ * (lib/backend/s3.c).
  *
  * Uploads: verified before they become visible.  The body is spooled to
  * an unnamed file in the spool directory (on the server's own disk) while
@@ -188,18 +190,30 @@ head(struct s3st *st, const char *key, uint64_t *size)
 	return (0);
 }
 
-/* Does the repository exist?  0 yes, 1 no, -1 (reported). */
+static long put(struct s3st *, const char *, const struct s3_body *,
+    const char *, struct s3_sink *);
+
+/*
+ * Does the repository exist?  0 yes, 1 no, -1 (reported).  A repository
+ * copied into the bucket by other means (a migration from the disk store)
+ * has a config but no marker: it gets one.
+ */
 static int
 repo_exists(struct s3st *st, const char *user, const char *repo)
 {
-	char k[KEYMAX];
+	struct s3_sink sk;
+	char k[KEYMAX], cfg[KEYMAX];
 	int rc;
 
 	if (known(st, user, repo, 0))
 		return (0);
-	if (fmtkey(st, k, user, repo, MARKER))
+	if (fmtkey(st, k, user, repo, MARKER) ||
+	    fmtkey(st, cfg, user, repo, "config"))
 		return (-1);
-	if ((rc = head(st, k, NULL)) == 0)
+	if ((rc = head(st, k, NULL)) == 1 && (rc = head(st, cfg, NULL)) == 0 &&
+	    put(st, k, NULL, NULL, &sk) != 200)
+		rc = -1;
+	if (rc == 0)
 		known(st, user, repo, 1);
 	return (rc);
 }

@@ -14,6 +14,8 @@
 #   - the account's usage is the sum of its objects in the bucket, also
 #     after a restart (recount);
 #   - a restart without --storage, or with another location, is refused;
+#     a repository whose marker is missing (copied into the bucket) is
+#     taken as one when it has a config;
 #   - user export writes the account's objects (ciphertext) to a
 #     directory, user remove --delete-data empties its prefix.
 
@@ -142,6 +144,13 @@ fi
 srv_stop stop-1
 srv_start restart-same 0 --storage "$STORAGE"
 usage_matches usage-after-recount
+# A repository copied in from elsewhere: a config, no marker.
+s3curl -X DELETE "$S3_ENDPOINT/$S3_BUCKET/srv/alice/main/.cofferd-repo" \
+    > /dev/null
+COFFER_REPOSITORY=$(srv_repo_url alice "$PW_A" main)
+run_coffer backup "$SRC"
+expect_rc copied-in-repo-backup 0
+check copied-in-repo-marked s3_get srv/alice/main/.cofferd-repo "$T/marker"
 srv_stop stop-2
 "$COFFERD_BIN" serve --data "$SRV_DATA" --listen 127.0.0.1:0 \
     > /dev/null 2> "$T/e1" < /dev/null
