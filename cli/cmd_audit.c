@@ -12,7 +12,8 @@
  * the operator (but creating the account) and every recovery attempt;
  * and on what the log hides: a change this machine made, or a snapshot in
  * the repository, that no entry shows, or a break in the chain of the
- * account's entries.  Exit 0 if nothing is flagged, EXIT_LOG (13) if
+ * account's entries; and on snapshots the log shows added and never
+ * removed that the repository no longer has (deleted or withheld).  Exit 0 if nothing is flagged, EXIT_LOG (13) if
  * something is.
  *
  * --monitor URL: an independent monitor of the log at URL (its prefix,
@@ -224,6 +225,22 @@ audit(struct session *s, int64_t since)
 		    tlog_event_name(a[i].event), hex);
 		flag(&nflags, "the log does not show this change: the server "
 		    "hid it");
+	}
+	/* Snapshots the log says exist and the repository does not have. */
+	for (i = 0; i < n; i++) {
+		const struct tlog_entry *e = &v[i].e;
+
+		if (e->event != TLOG_EV_SNAPSHOT_ADD ||
+		    memcmp(e->account, acct, 16) != 0 ||
+		    memcmp(e->scope, scope, 8) != 0 ||
+		    ids_has(&present, e->subject) ||
+		    logged(v, n, acct, scope, TLOG_EV_SNAPSHOT_REMOVE,
+		    e->subject))
+			continue;
+		hex_encode(e->subject, 32, hex);
+		printf("snapshot %.16s is missing from the repository\n", hex);
+		flag(&nflags, "the log never recorded its removal: the server "
+		    "deleted or withholds it");
 	}
 	for (i = 0; i < present.n; i++) {
 		if (logged(v, n, acct, scope, TLOG_EV_SNAPSHOT_ADD,

@@ -7,6 +7,7 @@
 #   - the operator's quota, token and export, a recovery attempt: flagged;
 #   - a key slot the server adds with the account's password: flagged;
 #   - a snapshot planted in the repository without a log entry: flagged;
+#   - a snapshot deleted from the repository without a log entry: flagged;
 #   - a backup whose entry the server hides (its audit row deleted before
 #     it was logged): the backup itself fails (exit 13, "did not log this
 #     change"), and audit flags both the change this machine made and the
@@ -97,6 +98,15 @@ expect_rc audit-planted 13
 expect_out audit-planted-listed "snapshot ${PLANTED:0:16} is in the repository"
 expect_out audit-planted-flag "the log never recorded this snapshot"
 rm -f -- "$REPO/snapshots/$PLANTED"
+
+# --- a snapshot the server deletes or withholds, unlogged -----------------
+LAST=$(ls "$REPO/snapshots" | tail -n 1)
+mv -- "$REPO/snapshots/$LAST" "$T/withheld"
+run_coffer audit --since "2999-01-01"
+expect_rc audit-withheld 13
+expect_out audit-withheld-listed "snapshot ${LAST:0:16} is missing from the repository"
+expect_out audit-withheld-flag "the log never recorded its removal"
+mv -- "$T/withheld" "$REPO/snapshots/$LAST"
 
 # --- an entry the server hides ---------------------------------------------
 srv_stop stop-1
