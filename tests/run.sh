@@ -19,6 +19,8 @@
 # one pass if it exits 0.  The replayer gets the corpus directory as its
 # one argument.  Each program's output goes
 # to a log file; the last 40 lines of a failed program's log are printed.
+# Programs run JOBS (default 4) at a time and are reported in the order
+# they started (see start_prog).
 # The last line printed is "N passed, M failed"; the exit status is
 # non-zero if M > 0 or if nothing ran.
 
@@ -58,17 +60,62 @@ extra_fail() {
 	nfail=$((nfail + 1))
 }
 
-# run_prog KIND NAME COMMAND...: run one program, log its output, count.
-run_prog() {
+# Programs run JOBS at a time (default 4: most of them wait on servers,
+# disks and sleeps more than they compute), each into its own log; their
+# results are reported in the order they were started.  A scenario with a
+# line "# run.sh: alone" runs by itself once all before it are done (it
+# stops a shared service, say).  running: "pid:kind/name" entries, oldest
+# first.
+JOBS=${JOBS:-4}
+running=
+nrunning=0
+
+# start_prog KIND NAME COMMAND...: start one program in the background.
+start_prog() {
 	kind=$1
 	name=$2
 	shift 2
 	log=$LOGS/$kind-$name.log
 	nprog=$((nprog + 1))
-	start=$(date +%s)
-	timeout -k 30 "$RUN_TIMEOUT" "$@" > "$log" 2>&1 < /dev/null
-	rc=$?
-	secs=$(($(date +%s) - start))
+	(
+		start=$(date +%s)
+		timeout -k 30 "$RUN_TIMEOUT" "$@" > "$log" 2>&1 < /dev/null
+		rc=$?
+		echo "$rc $(($(date +%s) - start))" > "$log.rc"
+	) &
+	running="$running $!:$kind/$name"
+	nrunning=$((nrunning + 1))
+	while [ "$nrunning" -ge "$JOBS" ]; do
+		wait_oldest
+	done
+}
+
+# wait_oldest: wait for the oldest running program and report it.
+wait_oldest() {
+	# shellcheck disable=SC2086
+	set -- $running
+	[ $# -gt 0 ] || return 0
+	wait "${1%%:*}"
+	entry=${1#*:}
+	shift
+	running="$*"
+	nrunning=$((nrunning - 1))
+	report_prog "${entry%%/*}" "${entry#*/}"
+}
+
+# drain: wait for (and report) every running program.
+drain() {
+	while [ "$nrunning" -gt 0 ]; do
+		wait_oldest
+	done
+}
+
+# report_prog KIND NAME: count and print one finished program's results.
+report_prog() {
+	kind=$1
+	name=$2
+	log=$LOGS/$kind-$name.log
+	read -r rc secs < "$log.rc" || { rc=125; secs=0; }
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
 	npass=$((npass + p))
@@ -112,7 +159,7 @@ for t in "$BUILD"/tests/*; do
 	fi
 	name=$(basename -- "$t")
 	selected "$name" || continue
-	run_prog unit "$name" "$t"
+	start_prog unit "$name" "$t"
 done
 
 # 2. Fuzz corpus replay.
@@ -125,7 +172,7 @@ for r in "$BUILD"/fuzz/*-replay; do
 	corpus=${name%-replay}
 	corpus=$TOP/fuzz/corpus/${corpus#fuzz_}
 	[ -d "$corpus" ] || continue
-	run_prog fuzz "$name" "$r" "$corpus"
+	start_prog fuzz "$name" "$r" "$corpus"
 done
 
 # 3. Scenarios.
@@ -133,9 +180,17 @@ for s in "$TESTS"/scenarios/*.sh; do
 	[ -f "$s" ] || continue
 	name=$(basename -- "$s" .sh)
 	selected "$name" || continue
-	run_prog scenario "$name" env COFFER_BIN="$BUILD/coffer" \
+	if grep -q '^# run.sh: alone' "$s"; then
+		drain
+		start_prog scenario "$name" env COFFER_BIN="$BUILD/coffer" \
+		    TOOLS="$BUILD/tools" COFFER_KDF_PARAMS=test bash "$s"
+		drain
+		continue
+	fi
+	start_prog scenario "$name" env COFFER_BIN="$BUILD/coffer" \
 	    TOOLS="$BUILD/tools" COFFER_KDF_PARAMS=test bash "$s"
 done
+drain
 
 if [ "$nprog" -eq 0 ]; then
 	echo "tests/run.sh: nothing ran (build $BUILD, pattern '$PATTERN')"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: alone (it stops radosgw, which the other S3 scenarios use)
 #
 # 82 s3 outage: radosgw goes away in the middle of a backup.
 #   1. A backup is paused (SIGSTOP) once its first pack is in the bucket,
