@@ -111,6 +111,7 @@ drain() {
 }
 
 # report_prog KIND NAME: count and print one finished program's results.
+# It sets the globals kind, name, log, p, f, rc, secs and extra.
 report_prog() {
 	kind=$1
 	name=$2
@@ -182,6 +183,8 @@ for s in "$TESTS"/scenarios/*.sh; do
 	selected "$name" || continue
 	if grep -q '^# run.sh: alone' "$s"; then
 		drain
+		# (reporting set $name to another program's)
+		name=$(basename -- "$s" .sh)
 		start_prog scenario "$name" env COFFER_BIN="$BUILD/coffer" \
 		    TOOLS="$BUILD/tools" COFFER_KDF_PARAMS=test bash "$s"
 		drain
