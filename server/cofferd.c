@@ -28,6 +28,7 @@
 #include "srv_db.h"
 #include "srv_http.h"
 #include "srv_log.h"
+#include "srv_witness.h"
 #include "srv_metrics.h"
 #include "srv_realm.h"
 #include "srv_storage.h"
@@ -46,6 +47,9 @@ usage(FILE *f)
 "       cofferd token add|revoke|list ... --data DIR\n"
 "       cofferd audit [NAME] --data DIR\n"
 "       cofferd log init ORIGIN --data DIR | cofferd log vkey --data DIR\n"
+"       cofferd witness --data DIR --listen HOST:PORT --log VKEY... "
+"[--name NAME]\n"
+"       cofferd witness vkey --data DIR\n"
 "       cofferd --version | --help\n"
 "\n"
 "cofferd stores coffer and restic repositories for many accounts and\n"
@@ -305,6 +309,8 @@ main(int argc, char **argv)
 		return (serve_main(argc - 1, argv + 1));
 	if (strcmp(cmd, "log") == 0)
 		return (srv_log_main(argc - 1, argv + 1));
+	if (strcmp(cmd, "witness") == 0)
+		return (srv_witness_main(argc - 1, argv + 1));
 	if (strcmp(cmd, "user") == 0 || strcmp(cmd, "token") == 0 ||
 	    strcmp(cmd, "audit") == 0)
 		return (srv_admin_main(argc - 1, argv + 1));

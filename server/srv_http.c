@@ -699,9 +699,8 @@ bad:
 	return (-1);
 }
 
-/* Bind and listen on cfg->listen; the socket, or -1 (reported). */
-static int
-listen_on(const char *spec, char *bound, size_t bsize)
+int
+srv_http_listen(const char *spec, char *bound, size_t bsize)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct sockaddr_storage ss;
@@ -849,7 +848,8 @@ srv_http_start(const struct srv_config *cfg, struct srv_db *db,
 		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
 		    "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1");
 	}
-	if ((lfd = listen_on(cfg->listen, s->addr, sizeof(s->addr))) == -1)
+	if ((lfd = srv_http_listen(cfg->listen, s->addr,
+	    sizeof(s->addr))) == -1)
 		goto err;
 	OPT(MHD_OPTION_LISTEN_SOCKET, lfd, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL);

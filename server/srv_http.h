@@ -125,6 +125,14 @@ enum srv_auth_kind srv_http_parse_auth(const char *, struct srv_cred *);
 /* srv_cred_wipe(cred): zero the secret. */
 void srv_cred_wipe(struct srv_cred *);
 
+/*
+ * srv_http_listen(spec, bound, bsize): bind and listen on spec ("HOST:PORT"
+ * or "[IPV6]:PORT"); bound gets the address bound ("HOST:PORT", with the
+ * real port when 0 was asked).  The socket (non-blocking), or -1
+ * (reported).
+ */
+int srv_http_listen(const char *, char *, size_t);
+
 struct srv_server;
 
 /*

@@ -28,8 +28,6 @@
 
 #include "srv_log_int.h"
 
-#define KEY_MAX		512
-
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS tlog_state ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -46,9 +44,8 @@ static const char schema[] =
 /* ---------------------------------------------------------------------- */
 /* The key. */
 
-/* Read the key file into key[KEY_MAX] (its one line).  0, 1 absent, -1. */
-static int
-key_read(const char *path, char *key, size_t *len)
+int
+logkey_read(const char *path, char *key, size_t *len)
 {
 	struct stat sb;
 	ssize_t n;
@@ -66,15 +63,15 @@ key_read(const char *path, char *key, size_t *len)
 		return (-1);
 	}
 	if ((sb.st_mode & 077) != 0) {
-		warn0("%s: readable by others (mode %03o): the log's signing "
-		    "key must be mode 0600", path,
+		warn0("%s: readable by others (mode %03o): a signing key "
+		    "must be mode 0600", path,
 		    (unsigned)(sb.st_mode & 0777));
 		close(fd);
 		return (-1);
 	}
-	n = read(fd, key, KEY_MAX);
+	n = read(fd, key, LOGKEY_MAX);
 	close(fd);
-	if (n <= 0 || n == KEY_MAX) {
+	if (n <= 0 || n == LOGKEY_MAX) {
 		warn0("%s: not a key file", path);
 		return (-1);
 	}
@@ -84,9 +81,8 @@ key_read(const char *path, char *key, size_t *len)
 	return (0);
 }
 
-/* Create the key file for origin (O_EXCL: never replace a key). */
-static int
-key_create(const char *path, const char *origin)
+int
+logkey_create(const char *path, const char *origin)
 {
 	char *skey = NULL;
 	size_t len, off = 0;
@@ -124,22 +120,22 @@ key_load(struct srv_log *log, const char *origin)
 {
 	static const char info[] = "coffer-tlog-ids-v1";
 	struct note_vkey vk;
-	char path[PATH_MAX], key[KEY_MAX];
+	char path[PATH_MAX], key[LOGKEY_MAX];
 	uint8_t kids[32];
 	size_t len = 0;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/key", log->dir);
-	if ((rc = key_read(path, key, &len)) == 1) {
+	if ((rc = logkey_read(path, key, &len)) == 1) {
 		if (origin == NULL) {
 			warn0("%s: no transparency log here (start cofferd "
 			    "serve --log ORIGIN, or cofferd log init ORIGIN)",
 			    log->dir);
 			return (-1);
 		}
-		if (key_create(path, origin))
+		if (logkey_create(path, origin))
 			return (-1);
-		rc = key_read(path, key, &len);
+		rc = logkey_read(path, key, &len);
 	}
 	if (rc != 0)
 		return (-1);

@@ -34,6 +34,19 @@ struct srv_log {
 	unsigned interval_ms;
 };
 
+/* srv_log.c: key files (also the witness's, srv_witness.c). */
+
+#define LOGKEY_MAX	512
+
+/*
+ * logkey_read(path, key, &len): read a signer key file (one line; mode
+ * 0600 or refused) into key[LOGKEY_MAX].  0, 1 if absent, -1 (reported).
+ */
+int logkey_read(const char *, char *, size_t *);
+
+/* logkey_create(path, name): a new signer key file (never replaces one). */
+int logkey_create(const char *, const char *);
+
 /* srv_logseq.c */
 
 /*
