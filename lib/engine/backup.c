@@ -82,7 +82,7 @@ struct bk {
 	int nwthr;
 };
 
-/* Each walker's read buffer (2 x the largest chunk). */
+/* Each walker's read buffer (the largest chunk + 1 MiB: chunk_file). */
 static _Thread_local uint8_t *t_rbuf;
 
 struct bdir {
@@ -236,7 +236,14 @@ queue_chunk(struct bk *bk, struct bfile *f, uint8_t *p, size_t len)
 	return (0);
 }
 
-/* Read fd to the end, chunking as we go.  0, 1 on read error, -1. */
+/*
+ * Read fd to the end, chunking as we go.  0, 1 on read error, -1.
+ *
+ * The buffer holds one largest chunk and 1 MiB more.  Chunks are cut from
+ * what it holds until the chunker needs more input (which it does only
+ * with less than a largest chunk left); then that tail, usually shorter
+ * than a chunk, moves to the front and the rest is filled by reading.
+ */
 static int
 chunk_file(struct bk *bk, struct bfile *f, int fd, uint64_t *nread)
 {
@@ -247,7 +254,12 @@ chunk_file(struct bk *bk, struct bfile *f, int fd, uint64_t *nread)
 	int eof = 0;
 
 	for (;;) {
-		if (!eof && end - start < cdc->max) {
+		if (end == start && eof)
+			return (0);
+		n = end > start || eof ? fastcdc_cut(cdc, t_rbuf + start,
+		    end - start, eof) : 0;
+		if (n == 0) {
+			/* Need more input: keep the tail, fill the rest. */
 			memmove(t_rbuf, t_rbuf + start, end - start);
 			end -= start;
 			start = 0;
@@ -265,12 +277,8 @@ chunk_file(struct bk *bk, struct bfile *f, int fd, uint64_t *nread)
 				*nread += (uint64_t)rr;
 				progress_add_bytes(&bk->prog, (uint64_t)rr);
 			}
-		}
-		if (end == start && eof)
-			return (0);
-		if ((n = fastcdc_cut(cdc, t_rbuf + start, end - start,
-		    eof)) == 0)
 			continue;
+		}
 		if ((c = malloc(n)) == NULL) {
 			warnp("malloc");
 			return (-1);
@@ -952,7 +960,7 @@ backup_run(struct repo *r, struct index *ix, const struct backup_opts *o,
 			goto done;
 		}
 	}
-	bk.rcap = 2 * (size_t)r->cfg.chunk_max;
+	bk.rcap = (size_t)r->cfg.chunk_max + (1u << 20);
 	if ((bk.pl = pipeline_new(r, ix, o->nworkers > 0 ? o->nworkers :
 	    (ncpu > 0 ? (int)ncpu : 2))) == NULL)
 		goto done;

@@ -11,7 +11,13 @@
 /* Index checkpoint: write an index file after this many packs. */
 #define PACKS_PER_INDEX		8
 /* Most bytes queued but not yet taken by a worker. */
-#define QUEUE_BYTES		(16u * 1024 * 1024)
+/*
+ * Chunks waiting for a worker: 4 MiB per worker (a few average chunks
+ * each), at least 8 MiB.  More only costs memory: the workers, not the
+ * readers, are the bottleneck.
+ */
+#define QUEUE_PER_WORKER	(4u * 1024 * 1024)
+#define QUEUE_MIN		(8u * 1024 * 1024)
 
 struct job {
 	uint8_t *p;
@@ -30,7 +36,7 @@ struct pipeline {
 	pthread_mutex_t mu;
 	pthread_cond_t can_take, can_put;
 	struct job *head, *tail;
-	size_t qbytes;
+	size_t qbytes, qmax;
 	int closing;
 	_Atomic int failed;
 
@@ -189,6 +195,9 @@ pipeline_new(struct repo *r, struct index *ix, int n)
 	pthread_mutex_init(&pl->tree_mu, NULL);
 	pthread_cond_init(&pl->can_take, NULL);
 	pthread_cond_init(&pl->can_put, NULL);
+	pl->qmax = (size_t)n * QUEUE_PER_WORKER;
+	if (pl->qmax < QUEUE_MIN)
+		pl->qmax = QUEUE_MIN;
 	for (pl->nthr = 0; pl->nthr < n; pl->nthr++) {
 		if ((errno = pthread_create(&pl->thr[pl->nthr], NULL, worker,
 		    pl)) != 0) {
@@ -219,7 +228,7 @@ pipeline_data(struct pipeline *pl, uint8_t *p, size_t len, uint8_t *slot,
 	j->cookie = cookie;
 	j->next = NULL;
 	pthread_mutex_lock(&pl->mu);
-	while (pl->qbytes > 0 && pl->qbytes + len > QUEUE_BYTES &&
+	while (pl->qbytes > 0 && pl->qbytes + len > pl->qmax &&
 	    !atomic_load(&pl->failed))
 		pthread_cond_wait(&pl->can_put, &pl->mu);
 	if (atomic_load(&pl->failed)) {
