@@ -90,6 +90,7 @@ usage(FILE *f)
 "DIR/realm.db, and declares the jurisdiction CODE (e.g. DE) to clients.\n"
 "  --log ORIGIN (none: no transparency log; e.g. backup.example.org/log)\n"
 "  --log-interval SECS (1)\n"
+"  --log-witness URL=VKEY (repeatable: a C2SP witness that cosigns)\n"
 "\n"
 "cofferd prints \"cofferd listening on HOST:PORT\" on standard error when\n"
 "ready, then one JSON line per request; SIGTERM stops it gracefully.\n");
@@ -176,6 +177,26 @@ recount(struct srv_db *db, struct srv_store *st)
 }
 
 /* Serve until a signal; with cfg complete and signals blocked. */
+/* Each "URL=VKEY" of the space-separated list (log_witness). */
+static int
+add_witnesses(struct srv_log *log, const char *list)
+{
+	char *copy, *w, *save = NULL;
+	int rc = 0;
+
+	if (list == NULL)
+		return (0);
+	if ((copy = strdup(list)) == NULL) {
+		warnp("strdup");
+		return (-1);
+	}
+	for (w = strtok_r(copy, " ", &save); w != NULL && rc == 0;
+	    w = strtok_r(NULL, " ", &save))
+		rc = srv_log_witness(log, w);
+	free(copy);
+	return (rc);
+}
+
 static int
 serve(const struct srv_config *cfg, const sigset_t *sigs)
 {
@@ -207,6 +228,7 @@ serve(const struct srv_config *cfg, const sigset_t *sigs)
 			goto done;
 		}
 		if (srv_log_open(cfg->data, cfg->log, &log) ||
+		    add_witnesses(log, cfg->log_witness) ||
 		    srv_log_start(log, cfg->log_interval * 1000))
 			goto done;
 	}

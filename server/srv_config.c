@@ -18,7 +18,8 @@
 
 #include "srv_config.h"
 
-enum kind { K_STR, K_SIZE, K_UINT, K_DUR, K_BOOL, K_METRICS };
+/* K_LIST: a string to which each value is added, space-separated. */
+enum kind { K_STR, K_LIST, K_SIZE, K_UINT, K_DUR, K_BOOL, K_METRICS };
 
 static const struct setting {
 	const char *key;
@@ -66,6 +67,8 @@ static const struct setting {
 	{ "log", K_STR, offsetof(struct srv_config, log), 0, 0, NULL },
 	{ "log_interval", K_DUR, offsetof(struct srv_config, log_interval),
 	    1, 3600, "1" },
+	{ "log_witness", K_LIST, offsetof(struct srv_config, log_witness),
+	    0, 0, NULL },
 	{ "storage", K_STR, offsetof(struct srv_config, storage), 0, 0,
 	    NULL },
 };
@@ -220,6 +223,20 @@ apply(struct srv_config *c, const struct setting *st, const char *value)
 		free(*(char **)field);
 		*(char **)field = s;
 		return (0);
+	case K_LIST:
+		if (value[0] == '\0' || strchr(value, ' ') != NULL)
+			return (-1);
+		if (*(char **)field == NULL)
+			s = strdup(value);
+		else if (asprintf(&s, "%s %s", *(char **)field, value) < 0)
+			s = NULL;
+		if (s == NULL) {
+			warnp("strdup");
+			return (-1);
+		}
+		free(*(char **)field);
+		*(char **)field = s;
+		return (0);
 	case K_BOOL:
 		if (parse_bool(value, &b))
 			return (-1);
@@ -296,7 +313,7 @@ srv_config_release(struct srv_config *c)
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		if (settings[i].kind != K_STR)
+		if (settings[i].kind != K_STR && settings[i].kind != K_LIST)
 			continue;
 		free(*(char **)((char *)c + settings[i].off));
 		*(char **)((char *)c + settings[i].off) = NULL;
@@ -455,6 +472,10 @@ srv_config_check(const struct srv_config *c)
 	if (c->realm && c->jurisdiction == NULL) {
 		warn0("a realm must declare its jurisdiction "
 		    "(--jurisdiction CODE, e.g. DE)");
+		return (-1);
+	}
+	if (c->log_witness != NULL && c->log == NULL) {
+		warn0("log_witness needs a log (--log ORIGIN)");
 		return (-1);
 	}
 	return (0);

@@ -44,6 +44,7 @@ struct srv_config {
 	char *jurisdiction;		/* the realm's declared label */
 	char *log;			/* transparency log origin, or NULL */
 	unsigned log_interval;		/* seconds between log passes */
+	char *log_witness;		/* "URL=VKEY ...", each --log-witness */
 	char *storage;			/* NULL (local) or s3:URL */
 };
 

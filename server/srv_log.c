@@ -304,6 +304,9 @@ recover(struct srv_log *log)
 	}
 	tile_builder_free(tb);
 	log->size = cp.size;
+	log->bare.len = 0;
+	if (buf_append(&log->bare, log->cp.data, log->cp.len))
+		goto done;
 	rc = logseq_write(log, "checkpoint", log->cp.data, log->cp.len);
 done:
 	free(n);
@@ -393,6 +396,8 @@ srv_log_close(struct srv_log *log)
 	if (log->lockfd != -1)
 		close(log->lockfd);
 	buf_release(&log->cp);
+	buf_release(&log->bare);
+	logwit_free(log);
 	pthread_cond_destroy(&log->cv);
 	pthread_mutex_destroy(&log->cpmtx);
 	pthread_mutex_destroy(&log->mtx);

@@ -38,6 +38,14 @@ struct srv_log;
  */
 int srv_log_open(const char *, const char *, struct srv_log **);
 
+/*
+ * srv_log_witness(log, spec): add a witness, "URL=VKEY" (URL the witness's
+ * submission prefix, VKEY its cosignature key), to which each new
+ * checkpoint is submitted (C2SP tlog-witness); before srv_log_start.
+ * 0 or -1 (reported).
+ */
+int srv_log_witness(struct srv_log *, const char *);
+
 /* srv_log_start(log, interval_ms): start the sequencer thread.  0/-1. */
 int srv_log_start(struct srv_log *, unsigned);
 

@@ -25,7 +25,10 @@ struct srv_log {
 
 	pthread_mutex_t mtx;		/* a pass at a time; h */
 	pthread_mutex_t cpmtx;		/* cp, size */
-	struct buf cp;			/* the committed signed checkpoint */
+	struct buf cp;			/* the checkpoint served (cosigned) */
+	struct buf bare;		/* under mtx: as committed */
+	struct logwit *wit;		/* under mtx: the witnesses */
+	size_t nwit;
 	uint64_t size;
 
 	pthread_t thr;
@@ -46,6 +49,20 @@ int logkey_read(const char *, char *, size_t *);
 
 /* logkey_create(path, name): a new signer key file (never replaces one). */
 int logkey_create(const char *, const char *);
+
+/* srv_logwit.c */
+
+/*
+ * logwit_collect(log, cp, size, out): out is cp (the committed checkpoint
+ * of size) with the cosignature lines of the witnesses that cosign it
+ * (asked now, unless cosigned before or backing off).  0 or -1 (out of
+ * memory).
+ */
+int logwit_collect(struct srv_log *, const struct buf *, uint64_t,
+    struct buf *);
+
+/* logwit_free(log): forget the witnesses. */
+void logwit_free(struct srv_log *);
 
 /* srv_logseq.c */
 

@@ -442,6 +442,33 @@ fail:
 	return (rc);
 }
 
+/*
+ * No new entries: ask the witnesses whose cosignature the committed
+ * checkpoint lacks (down before, or the server restarted), and serve it
+ * with what they add.
+ */
+static int
+cosign_again(struct srv_log *log)
+{
+	struct buf cp = BUF_INIT;
+	int rc = 0, same;
+
+	if (log->nwit == 0 || log->bare.len == 0)
+		return (0);
+	if (logwit_collect(log, &log->bare, log->size, &cp)) {
+		buf_release(&cp);
+		return (-1);
+	}
+	pthread_mutex_lock(&log->cpmtx);
+	same = (cp.len == log->cp.len && memcmp(cp.data, log->cp.data,
+	    cp.len) == 0);
+	pthread_mutex_unlock(&log->cpmtx);
+	if (!same)
+		rc = logseq_publish(log, cp.data, cp.len, log->size);
+	buf_release(&cp);
+	return (rc);
+}
+
 /* The pass itself, with log->mtx held. */
 static int
 pass(struct srv_log *log, uint64_t *added)
@@ -492,7 +519,7 @@ pass(struct srv_log *log, uint64_t *added)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (n == 0) {
-		rc = 0;
+		rc = cosign_again(log);
 		goto done;
 	}
 	/* Tiles and bundles first, durable, then the checkpoint. */
@@ -507,6 +534,10 @@ pass(struct srv_log *log, uint64_t *added)
 		goto done;
 	crash_point("committed");
 	*added = n;
+	log->bare.len = 0;
+	if (buf_append(&log->bare, cp.data, cp.len) ||
+	    (log->nwit > 0 && logwit_collect(log, &log->bare, osize + n, &cp)))
+		goto done;
 	rc = logseq_publish(log, cp.data, cp.len, osize + n);
 done:
 	sqlite3_finalize(st);

@@ -13,6 +13,10 @@ tlog-tiles read straight from the specifications.
   tlogverify.py checkpoint URL VKEY
       fetch URL/checkpoint, check the note's form and the log's Ed25519
       signature, print "SIZE ROOT-BASE64"
+  tlogverify.py cosigned URL|FILE VKEY WVKEY
+      the checkpoint (URL/checkpoint, or a file) must carry a valid
+      C2SP tlog-cosignature/v1 of the witness key WVKEY (type 0x04):
+      print "cosigned at TIME"
   tlogverify.py tiles URL VKEY
       the above, then fetch every entry bundle and every tile (full and
       partial) of the checkpoint's tree, recompute all of them from the
@@ -180,6 +184,36 @@ def open_checkpoint(msg, vkey):
     return int(lines[1]), b64(lines[2], 32), lines[2]
 
 
+def check_cosigned(msg, vkey, wvkey):
+    """A valid tlog-cosignature/v1 (type 0x04) of wvkey on the checkpoint:
+    Ed25519 over "cosignature/v1\ntime <T>\n" || note text.  Its time."""
+    open_checkpoint(msg, vkey)
+    parts = wvkey.split("+", 2)
+    if len(parts) != 3:
+        raise Fail("witness vkey is not name+id+key")
+    name, kid, key = parts
+    raw = b64(key, 33)
+    want = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    if raw[0] != 4 or want.hex() != kid:
+        raise Fail("not a cosignature vkey (type 0x04, right id)")
+    text = msg.decode("utf-8")
+    cut = text.rfind("\n\n")
+    body, sigs = text[:cut + 1], text[cut + 2:]
+    for line in sigs.split("\n")[:-1]:
+        sname, _, sb = line[2:].partition(" ")
+        sig = b64(sb)
+        if sname != name or sig[:4] != want:
+            continue
+        if len(sig) != 4 + 8 + 64:
+            raise Fail("cosignature of the wrong length")
+        t = int.from_bytes(sig[4:12], "big")
+        m = ("cosignature/v1\ntime %d\n" % t).encode() + body.encode()
+        if not ed25519_verify(raw[1:], m, sig[12:]):
+            raise Fail("the cosignature does not verify")
+        return t
+    raise Fail("no cosignature by %s" % name)
+
+
 # ---------------------------------------------------------------------------
 # RFC 6962 and tiles.
 
@@ -298,6 +332,10 @@ def main(argv):
         size, _, r = open_checkpoint(fetch(argv[2] + "/checkpoint"),
                                      argv[3])
         print(size, r)
+    elif len(argv) == 5 and argv[1] == "cosigned":
+        msg = fetch(argv[2] + "/checkpoint") if "://" in argv[2] else \
+            open(argv[2], "rb").read()
+        print("cosigned at %d" % check_cosigned(msg, argv[3], argv[4]))
     elif len(argv) == 4 and argv[1] == "tiles":
         size, root, _ = open_checkpoint(fetch(argv[2] + "/checkpoint"),
                                         argv[3])
