@@ -1,6 +1,7 @@
 /*
- * cofferd's state in SQLite: the handle, the schema, and the statement
- * helpers every other part of this file uses.  See srv_db.h.
+ * cofferd's state in SQLite: the handle, the schema, the statement helpers
+ * and the audit table.  See srv_db.h; srv_db_auth.c, srv_db_user.c and
+ * srv_db_tokens.c hold the rest, and srv_db_int.h what they share.
  *
  * Concurrency: the connection is opened SQLITE_OPEN_FULLMUTEX, and on top
  * of that every use of it holds db->mtx, because a connection has one
@@ -34,42 +35,13 @@
 #include <sqlite3.h>
 
 #include "crypto/crypto.h"
-#include "util/buf.h"
 #include "util/warnp.h"
 
-#include "srv_db.h"
+#include "srv_db_int.h"
 
 #define SCHEMA_VERSION	1
-#define CACHE_SLOTS	1024		/* direct-mapped */
-#define CACHE_TTL	300		/* seconds */
 #define PWHASH_PARALLEL	4		/* Argon2id runs at once */
 #define BUSY_MS		5000
-
-struct cache_ent {
-	uint8_t key[CRYPTO_HASH_LEN];	/* SHA-256(hkey||user||0||secret) */
-	int64_t authgen;		/* users.authgen when verified */
-	int64_t expires;		/* monotonic seconds; 0: empty */
-	enum srv_perm perm;
-};
-
-/* In sodium_malloc'd memory: never swapped out or in a core dump. */
-struct cache {
-	uint8_t hkey[32];		/* random, per handle */
-	struct cache_ent e[CACHE_SLOTS];
-};
-
-struct srv_db {
-	sqlite3 *h;
-	char *path;
-	pthread_mutex_t mtx;		/* every use of h */
-	pthread_mutex_t cmtx;		/* c, dummy, st */
-	sem_t pwsem;			/* bounds concurrent Argon2id */
-	struct cache *c;
-	char *dummy;			/* verified against for unknown users */
-	unsigned long long opslimit;
-	size_t memlimit;
-	struct srv_db_stats st;
-};
 
 static const char schema[] =
     "CREATE TABLE users ("
@@ -106,19 +78,19 @@ static const char schema[] =
 /* Statement helpers.  All are called with db->mtx held. */
 
 static void
-dberr(struct srv_db *db, const char *what)
+sdb_err(struct srv_db *db, const char *what)
 {
 
 	warn0("%s: %s: %s", db->path, what, sqlite3_errmsg(db->h));
 }
 
-static int
-exec(struct srv_db *db, const char *sql)
+int
+srv_sql_exec(sqlite3 *h, const char *path, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		warn0("%s: %s", db->path, msg != NULL ? msg : "error");
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		warn0("%s: %s", path, msg != NULL ? msg : "error");
 		sqlite3_free(msg);
 		return (-1);
 	}
@@ -126,12 +98,12 @@ exec(struct srv_db *db, const char *sql)
 }
 
 /*
- * q_prep(db, &st, sql, fmt, ...): prepare sql and bind parameters 1, 2, ...
- * as fmt says: 't' text (const char *), 'i' integer (int64_t), 'b' blob
+ * sdb_prep(db, &st, sql, fmt, ...): prepare sql and bind parameters 1, 2,
+ * ... as fmt says: 't' text (const char *), 'i' integer (int64_t), 'b' blob
  * (const void *, size_t).  0 or -1 (reported).
  */
-static int
-q_prep(struct srv_db *db, sqlite3_stmt **st, const char *sql,
+int
+sdb_prep(struct srv_db *db, sqlite3_stmt **st, const char *sql,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -140,7 +112,7 @@ q_prep(struct srv_db *db, sqlite3_stmt **st, const char *sql,
 	int i, rc = SQLITE_OK;
 
 	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
-		dberr(db, "prepare");
+		sdb_err(db, "prepare");
 		return (-1);
 	}
 	va_start(ap, fmt);
@@ -160,38 +132,38 @@ q_prep(struct srv_db *db, sqlite3_stmt **st, const char *sql,
 	}
 	va_end(ap);
 	if (rc != SQLITE_OK) {
-		dberr(db, "bind");
+		sdb_err(db, "bind");
 		sqlite3_finalize(*st);
 		return (-1);
 	}
 	return (0);
 }
 
-/* q_step(db, st): SQLITE_ROW, SQLITE_DONE, or -1 (reported). */
-static int
-q_step(struct srv_db *db, sqlite3_stmt *st)
+/* sdb_step(db, st): SQLITE_ROW, SQLITE_DONE, or -1 (reported). */
+int
+sdb_step(struct srv_db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return (rc);
-	dberr(db, "step");
+	sdb_err(db, "step");
 	return (-1);
 }
 
-/* q_done(db, st): run a statement that returns no row; finalize.  0/-1. */
-static int
-q_done(struct srv_db *db, sqlite3_stmt *st)
+/* sdb_done(db, st): run a statement that returns no row; finalize.  0/-1. */
+int
+sdb_done(struct srv_db *db, sqlite3_stmt *st)
 {
-	int rc = q_step(db, st);
+	int rc = sdb_step(db, st);
 
 	sqlite3_finalize(st);
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 /* The statement's column as text into dst (truncated, never NULL). */
-static void
-colcpy(char *dst, size_t size, sqlite3_stmt *st, int col)
+void
+sdb_colcpy(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
@@ -199,34 +171,34 @@ colcpy(char *dst, size_t size, sqlite3_stmt *st, int col)
 }
 
 /* Write transactions take the write lock at once (no upgrade deadlock). */
-static int
-tx_begin(struct srv_db *db)
+int
+sdb_begin(struct srv_db *db)
 {
 
-	return (exec(db, "BEGIN IMMEDIATE"));
+	return (srv_sql_exec(db->h, db->path, "BEGIN IMMEDIATE"));
 }
 
 /*
- * tx_end(db, rc): commit if rc is 0, else roll back (1: nothing to do,
+ * sdb_end(db, rc): commit if rc is 0, else roll back (1: nothing to do,
  * -1: error).  Returns rc, or -1 if the commit failed.
  */
-static int
-tx_end(struct srv_db *db, int rc)
+int
+sdb_end(struct srv_db *db, int rc)
 {
 
-	if (rc == 0 && exec(db, "COMMIT") == 0)
+	if (rc == 0 && srv_sql_exec(db->h, db->path, "COMMIT") == 0)
 		return (0);
 	if (!sqlite3_get_autocommit(db->h))
-		(void)exec(db, "ROLLBACK");
+		(void)srv_sql_exec(db->h, db->path, "ROLLBACK");
 	return (rc == 0 ? -1 : rc);
 }
 
 /*
- * grow(&v, &cap, n, size): make room for element n of an array of size-byte
+ * sdb_grow(&v, &cap, n, size): make room for element n of an array of size-byte
  * elements.  0 or -1 (reported).
  */
-static int
-grow(void **v, size_t *cap, size_t n, size_t size)
+int
+sdb_grow(void **v, size_t *cap, size_t n, size_t size)
 {
 	size_t ncap;
 	void *p;
@@ -270,8 +242,8 @@ srv_user_valid_name(const char *s)
 }
 
 /* Printable ASCII, min..max bytes. */
-static int
-valid_text(const char *s, size_t min, size_t max)
+int
+sdb_valid_text(const char *s, size_t min, size_t max)
 {
 	size_t i;
 
@@ -284,8 +256,8 @@ valid_text(const char *s, size_t min, size_t max)
 }
 
 /* Name and actor of an admin mutation.  0, or -1 (reported). */
-static int
-check_args(const char *what, const char *user, const char *actor)
+int
+sdb_check_args(const char *what, const char *user, const char *actor)
 {
 
 	if (!srv_user_valid_name(user)) {
@@ -293,7 +265,7 @@ check_args(const char *what, const char *user, const char *actor)
 		    "not starting with '.')", what, SRV_USER_MAX);
 		return (-1);
 	}
-	if (!valid_text(actor, 1, 63)) {
+	if (!sdb_valid_text(actor, 1, 63)) {
 		warn0("%s %s: invalid actor", what, user);
 		return (-1);
 	}
@@ -367,9 +339,9 @@ pragma_is(struct srv_db *db, const char *sql, const char *want)
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	if (q_prep(db, &st, sql, "") != 0)
+	if (sdb_prep(db, &st, sql, "") != 0)
 		return (-1);
-	if (q_step(db, st) == SQLITE_ROW &&
+	if (sdb_step(db, st) == SQLITE_ROW &&
 	    sqlite3_column_text(st, 0) != NULL &&
 	    strcmp((const char *)sqlite3_column_text(st, 0), want) == 0)
 		rc = 0;
@@ -390,18 +362,18 @@ setup(struct srv_db *db)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, BUSY_MS);
 	if (pragma_is(db, "PRAGMA journal_mode = WAL", "wal") ||
-	    exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-	    "PRAGMA secure_delete = ON;") ||
+	    srv_sql_exec(db->h, db->path, "PRAGMA synchronous = FULL; "
+	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;") ||
 	    pragma_is(db, "PRAGMA foreign_keys", "1") ||
-	    tx_begin(db))
+	    sdb_begin(db))
 		return (-1);
-	if (q_prep(db, &st, "PRAGMA user_version", "") == 0) {
-		if (q_step(db, st) == SQLITE_ROW)
+	if (sdb_prep(db, &st, "PRAGMA user_version", "") == 0) {
+		if (sdb_step(db, st) == SQLITE_ROW)
 			ver = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
 	if (ver == 0)
-		rc = exec(db, schema);
+		rc = srv_sql_exec(db->h, db->path, schema);
 	else if (ver == SCHEMA_VERSION)
 		rc = 0;
 	else {
@@ -411,7 +383,7 @@ setup(struct srv_db *db)
 			    SCHEMA_VERSION);
 		rc = -1;
 	}
-	return (tx_end(db, rc));
+	return (sdb_end(db, rc));
 }
 
 static int
@@ -510,18 +482,18 @@ srv_db_stats(struct srv_db *db, struct srv_db_stats *st)
 /* ---------------------------------------------------------------------- */
 /* Audit. */
 
-/* audit_row(db, user, action, detail, actor): INSERT, in the caller's tx. */
-static int
-audit_row(struct srv_db *db, const char *user, const char *action,
+/* sdb_audit_row(db, user, action, detail, actor): INSERT in the caller's tx. */
+int
+sdb_audit_row(struct srv_db *db, const char *user, const char *action,
     const char *detail, const char *actor)
 {
 	sqlite3_stmt *st;
 
-	if (q_prep(db, &st, "INSERT INTO audit (time, user, action, detail, "
+	if (sdb_prep(db, &st, "INSERT INTO audit (time, user, action, detail, "
 	    "actor) VALUES (?, ?, ?, ?, ?)", "itttt", (int64_t)time(NULL),
 	    user, action, detail, actor))
 		return (-1);
-	return (q_done(db, st));
+	return (sdb_done(db, st));
 }
 
 int
@@ -530,14 +502,14 @@ srv_audit(struct srv_db *db, const char *user, const char *action,
 {
 	int rc;
 
-	if (check_args("audit", user, actor))
+	if (sdb_check_args("audit", user, actor))
 		return (-1);
-	if (!valid_text(action, 1, 31) || !valid_text(detail, 0, 255)) {
+	if (!sdb_valid_text(action, 1, 31) || !sdb_valid_text(detail, 0, 255)) {
 		warn0("audit %s: invalid action or detail", user);
 		return (-1);
 	}
 	pthread_mutex_lock(&db->mtx);
-	rc = audit_row(db, user, action, detail, actor);
+	rc = sdb_audit_row(db, user, action, detail, actor);
 	pthread_mutex_unlock(&db->mtx);
 	return (rc);
 }
@@ -555,22 +527,22 @@ srv_audit_list(struct srv_db *db, const char *user,
 	*np = 0;
 	pthread_mutex_lock(&db->mtx);
 	if (user == NULL)
-		rc = q_prep(db, &st, "SELECT seq, time, user, action, detail, "
+		rc = sdb_prep(db, &st, "SELECT seq, time, user, action, detail, "
 		    "actor FROM audit ORDER BY seq", "");
 	else
-		rc = q_prep(db, &st, "SELECT seq, time, user, action, detail, "
+		rc = sdb_prep(db, &st, "SELECT seq, time, user, action, detail, "
 		    "actor FROM audit WHERE user = ? ORDER BY seq", "t", user);
 	if (rc == 0) {
-		while ((r = q_step(db, st)) == SQLITE_ROW) {
-			if ((rc = grow((void **)&v, &cap, n, sizeof(*v))) != 0)
+		while ((r = sdb_step(db, st)) == SQLITE_ROW) {
+			if ((rc = sdb_grow((void **)&v, &cap, n, sizeof(*v))) != 0)
 				break;
 			e = &v[n++];
 			e->seq = sqlite3_column_int64(st, 0);
 			e->time = sqlite3_column_int64(st, 1);
-			colcpy(e->user, sizeof(e->user), st, 2);
-			colcpy(e->action, sizeof(e->action), st, 3);
-			colcpy(e->detail, sizeof(e->detail), st, 4);
-			colcpy(e->actor, sizeof(e->actor), st, 5);
+			sdb_colcpy(e->user, sizeof(e->user), st, 2);
+			sdb_colcpy(e->action, sizeof(e->action), st, 3);
+			sdb_colcpy(e->detail, sizeof(e->detail), st, 4);
+			sdb_colcpy(e->actor, sizeof(e->actor), st, 5);
 		}
 		if (r == -1)
 			rc = -1;
@@ -584,794 +556,4 @@ srv_audit_list(struct srv_db *db, const char *user,
 	*vp = v;
 	*np = n;
 	return (0);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Password hashing, bounded in concurrency (64 MiB each). */
-
-static int
-pwhash_make(struct srv_db *db, const char *pw, size_t len,
-    char out[crypto_pwhash_STRBYTES])
-{
-	int rc;
-
-	while (sem_wait(&db->pwsem) == -1 && errno == EINTR)
-		;
-	rc = crypto_pwhash_argon2id_str(out, pw, len, db->opslimit,
-	    db->memlimit);
-	sem_post(&db->pwsem);
-	if (rc != 0) {
-		warn0("password hashing failed (out of memory?)");
-		return (-1);
-	}
-	return (0);
-}
-
-/* 0 if pw matches the Argon2id string h, else 1. */
-static int
-pwhash_check(struct srv_db *db, const char *h, const char *pw, size_t len)
-{
-	int rc;
-
-	while (sem_wait(&db->pwsem) == -1 && errno == EINTR)
-		;
-	rc = crypto_pwhash_str_verify(h, pw, len);
-	sem_post(&db->pwsem);
-	pthread_mutex_lock(&db->cmtx);
-	db->st.auth_pwhash_runs++;
-	pthread_mutex_unlock(&db->cmtx);
-	return (rc == 0 ? 0 : 1);
-}
-
-/* A hash to verify against when the user is unknown (same cost). */
-static const char *
-dummy_hash(struct srv_db *db)
-{
-	char h[crypto_pwhash_STRBYTES];
-	uint8_t pw[16];
-	const char *d;
-
-	pthread_mutex_lock(&db->cmtx);
-	d = db->dummy;
-	pthread_mutex_unlock(&db->cmtx);
-	if (d != NULL)
-		return (d);
-	crypto_random(pw, sizeof(pw));
-	if (pwhash_make(db, (const char *)pw, sizeof(pw), h))
-		return (NULL);
-	pthread_mutex_lock(&db->cmtx);
-	if (db->dummy == NULL && (db->dummy = strdup(h)) == NULL)
-		warnp("strdup");
-	d = db->dummy;
-	pthread_mutex_unlock(&db->cmtx);
-	return (d);
-}
-
-/* ---------------------------------------------------------------------- */
-/* The credential cache. */
-
-static int64_t
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec);
-}
-
-/* key = SHA-256(hkey || user || 0 || secret). */
-static void
-cache_key(struct srv_db *db, const char *user, const char *secret,
-    size_t len, uint8_t key[CRYPTO_HASH_LEN])
-{
-	crypto_hash_sha256_state s;
-
-	crypto_hash_sha256_init(&s);
-	crypto_hash_sha256_update(&s, db->c->hkey, sizeof(db->c->hkey));
-	crypto_hash_sha256_update(&s, (const uint8_t *)user,
-	    strlen(user) + 1);
-	crypto_hash_sha256_update(&s, (const uint8_t *)secret, len);
-	crypto_hash_sha256_final(&s, key);
-	sodium_memzero(&s, sizeof(s));
-}
-
-/* 0 and (perm, authgen) if key is cached and fresh, else 1. */
-static int
-cache_get(struct srv_db *db, const uint8_t key[CRYPTO_HASH_LEN],
-    enum srv_perm *perm, int64_t *authgen)
-{
-	struct cache_ent *e = &db->c->e[le32dec(key) % CACHE_SLOTS];
-	int rc = 1;
-
-	pthread_mutex_lock(&db->cmtx);
-	if (e->expires > now_mono() &&
-	    sodium_memcmp(e->key, key, CRYPTO_HASH_LEN) == 0) {
-		*perm = e->perm;
-		*authgen = e->authgen;
-		rc = 0;
-	}
-	pthread_mutex_unlock(&db->cmtx);
-	return (rc);
-}
-
-static void
-cache_put(struct srv_db *db, const uint8_t key[CRYPTO_HASH_LEN],
-    enum srv_perm perm, int64_t authgen)
-{
-	struct cache_ent *e = &db->c->e[le32dec(key) % CACHE_SLOTS];
-
-	pthread_mutex_lock(&db->cmtx);
-	memcpy(e->key, key, CRYPTO_HASH_LEN);
-	e->perm = perm;
-	e->authgen = authgen;
-	e->expires = now_mono() + CACHE_TTL;
-	pthread_mutex_unlock(&db->cmtx);
-}
-
-static void
-count(struct srv_db *db, uint64_t *ctr)
-{
-
-	pthread_mutex_lock(&db->cmtx);
-	(*ctr)++;
-	pthread_mutex_unlock(&db->cmtx);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Authentication. */
-
-/*
- * user_cred(db, user, pwhash, &authgen): the account's password hash (if
- * pwhash is not NULL) and authgen.  0, 1 if no such user, -1.
- */
-static int
-user_cred(struct srv_db *db, const char *user,
-    char pwhash[crypto_pwhash_STRBYTES], int64_t *authgen)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	pthread_mutex_lock(&db->mtx);
-	if (q_prep(db, &st, "SELECT pwhash, authgen FROM users WHERE name = ?",
-	    "t", user) == 0) {
-		switch (q_step(db, st)) {
-		case SQLITE_ROW:
-			if (pwhash != NULL)
-				colcpy(pwhash, crypto_pwhash_STRBYTES, st, 0);
-			*authgen = sqlite3_column_int64(st, 1);
-			rc = 0;
-			break;
-		case SQLITE_DONE:
-			rc = 1;
-			break;
-		}
-		sqlite3_finalize(st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-/*
- * token_find(db, user or NULL, secret, len, &owner, &perm, &authgen): the
- * token whose SHA-256 is that of secret, of user if given.  *owner (if
- * owner is not NULL) is malloc'd.  0, 1 if none, -1.
- */
-static int
-token_find(struct srv_db *db, const char *user, const char *secret,
-    size_t len, char **owner, enum srv_perm *perm, int64_t *authgen)
-{
-	uint8_t h[CRYPTO_HASH_LEN];
-	const void *dh;
-	const char *p, *o;
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	crypto_sha256((const uint8_t *)secret, len, h);
-	pthread_mutex_lock(&db->mtx);
-	if (q_prep(db, &st, "SELECT t.hash, t.perm, t.user, u.authgen "
-	    "FROM tokens t JOIN users u ON u.name = t.user "
-	    "WHERE t.hash = ?1 AND (?2 IS NULL OR t.user = ?2)", "bt",
-	    h, sizeof(h), user))
-		goto done;
-	switch (q_step(db, st)) {
-	case SQLITE_ROW:
-		dh = sqlite3_column_blob(st, 0);
-		p = (const char *)sqlite3_column_text(st, 1);
-		o = (const char *)sqlite3_column_text(st, 2);
-		rc = 1;
-		if (dh == NULL || sqlite3_column_bytes(st, 0) != sizeof(h) ||
-		    sodium_memcmp(dh, h, sizeof(h)) != 0 || p == NULL ||
-		    o == NULL || srv_perm_parse(p, perm) != 0)
-			break;
-		*authgen = sqlite3_column_int64(st, 3);
-		rc = 0;
-		if (owner != NULL && (*owner = strdup(o)) == NULL) {
-			warnp("strdup");
-			rc = -1;
-		}
-		break;
-	case SQLITE_DONE:
-		rc = 1;
-		break;
-	}
-	sqlite3_finalize(st);
-done:
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-/* The password path of srv_db_auth: 0 (perm full), 1 wrong, -1. */
-static int
-auth_password(struct srv_db *db, const char *user, const char *secret,
-    size_t len, int64_t *authgen)
-{
-	char h[crypto_pwhash_STRBYTES];
-	const char *d;
-	int rc;
-
-	if ((rc = user_cred(db, user, h, authgen)) == -1)
-		return (-1);
-	if (rc == 1) {
-		/* As slow as a wrong password: do not tell who exists. */
-		if ((d = dummy_hash(db)) == NULL)
-			return (-1);
-		(void)pwhash_check(db, d, secret, len);
-		return (1);
-	}
-	return (pwhash_check(db, h, secret, len));
-}
-
-int
-srv_db_auth(struct srv_db *db, const char *user, const char *secret,
-    size_t len, enum srv_perm *perm)
-{
-	uint8_t key[CRYPTO_HASH_LEN];
-	enum srv_perm p;
-	int64_t gen, cur;
-	int rc;
-
-	*perm = PERM_NONE;
-	/* No password is empty; and an empty secret is no token. */
-	if (!srv_user_valid_name(user) || secret == NULL || len == 0) {
-		count(db, &db->st.auth_failures);
-		return (1);
-	}
-	cache_key(db, user, secret, len, key);
-	if (cache_get(db, key, &p, &gen) == 0) {
-		if ((rc = user_cred(db, user, NULL, &cur)) == -1)
-			return (-1);
-		if (rc == 0 && cur == gen) {
-			count(db, &db->st.auth_cache_hits);
-			*perm = p;
-			return (0);
-		}
-	}
-	/* A token of this account (cheap), else its password (Argon2id). */
-	if ((rc = token_find(db, user, secret, len, NULL, &p, &gen)) == 1) {
-		p = PERM_FULL;
-		rc = auth_password(db, user, secret, len, &gen);
-	}
-	if (rc == 0) {
-		cache_put(db, key, p, gen);
-		*perm = p;
-	} else if (rc == 1)
-		count(db, &db->st.auth_failures);
-	sodium_memzero(key, sizeof(key));
-	return (rc);
-}
-
-int
-srv_db_auth_token(struct srv_db *db, const char *token, char **user,
-    enum srv_perm *perm)
-{
-	int64_t gen;
-	int rc;
-
-	*user = NULL;
-	*perm = PERM_NONE;
-	if (token == NULL || strlen(token) != SRV_TOKEN_LEN ||
-	    strncmp(token, "cft_", 4) != 0)
-		rc = 1;
-	else
-		rc = token_find(db, NULL, token, SRV_TOKEN_LEN, user, perm,
-		    &gen);
-	if (rc == 1)
-		count(db, &db->st.auth_failures);
-	return (rc);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Accounts. */
-
-static int
-user_exists(struct srv_db *db, const char *user)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (q_prep(db, &st, "SELECT 1 FROM users WHERE name = ?", "t",
-	    user) == 0) {
-		rc = q_step(db, st);
-		rc = (rc == SQLITE_ROW) ? 0 : (rc == SQLITE_DONE) ? 1 : -1;
-		sqlite3_finalize(st);
-	}
-	return (rc);
-}
-
-/* A fresh authgen: random, with room below INT64_MAX for increments. */
-static int64_t
-new_authgen(void)
-{
-	uint8_t b[8];
-
-	crypto_random(b, sizeof(b));
-	return ((int64_t)(le64dec(b) >> 2));
-}
-
-static int
-check_pw(const char *what, const char *user, size_t len)
-{
-
-	if (len == 0 || len > crypto_pwhash_PASSWD_MAX) {
-		warn0("%s %s: %s password refused", what, user,
-		    len == 0 ? "empty" : "over-long");
-		return (-1);
-	}
-	return (0);
-}
-
-int
-srv_user_add(struct srv_db *db, const char *user, const char *pw,
-    size_t len, const char *actor)
-{
-	char h[crypto_pwhash_STRBYTES];
-	sqlite3_stmt *st;
-	int rc;
-
-	if (check_args("user add", user, actor) ||
-	    check_pw("user add", user, len) || pwhash_make(db, pw, len, h))
-		return (-1);
-	pthread_mutex_lock(&db->mtx);
-	if ((rc = tx_begin(db)) == 0 &&
-	    (rc = q_prep(db, &st, "INSERT INTO users (name, pwhash, quota, "
-	    "used, created, authgen) VALUES (?, ?, 0, 0, ?, ?) "
-	    "ON CONFLICT (name) DO NOTHING", "ttii", user, h,
-	    (int64_t)time(NULL), new_authgen())) == 0 &&
-	    (rc = q_done(db, st)) == 0) {
-		if (sqlite3_changes(db->h) == 0) {
-			warn0("user %s already exists", user);
-			rc = 1;
-		} else
-			rc = audit_row(db, user, "user.add", "", actor);
-	}
-	rc = tx_end(db, rc);
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-/*
- * change(db, user, action, detail, actor, st): inside the caller's
- * transaction, run st (a prepared UPDATE or DELETE of the user's row), write
- * the audit row, and end the transaction.  0, 1 if no such user
- * (reported), -1.
- */
-static int
-change(struct srv_db *db, const char *user, const char *action,
-    const char *detail, const char *actor, sqlite3_stmt *st)
-{
-	int rc;
-
-	if ((rc = q_done(db, st)) == 0) {
-		if (sqlite3_changes(db->h) == 0) {
-			warn0("no such user: %s", user);
-			rc = 1;
-		} else
-			rc = audit_row(db, user, action, detail, actor);
-	}
-	return (tx_end(db, rc));
-}
-
-int
-srv_user_passwd(struct srv_db *db, const char *user, const char *pw,
-    size_t len, const char *actor)
-{
-	char h[crypto_pwhash_STRBYTES];
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (check_args("user passwd", user, actor) ||
-	    check_pw("user passwd", user, len) || pwhash_make(db, pw, len, h))
-		return (-1);
-	pthread_mutex_lock(&db->mtx);
-	if (tx_begin(db) == 0) {
-		if (q_prep(db, &st, "UPDATE users SET pwhash = ?, "
-		    "authgen = authgen + 1 WHERE name = ?", "tt", h, user))
-			rc = tx_end(db, -1);
-		else
-			rc = change(db, user, "user.passwd", "", actor, st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-/* The number of tokens of user, or -1. */
-static int64_t
-token_count(struct srv_db *db, const char *user)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	if (q_prep(db, &st, "SELECT count(*) FROM tokens WHERE user = ?",
-	    "t", user) == 0) {
-		if (q_step(db, st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	return (n);
-}
-
-int
-srv_user_remove(struct srv_db *db, const char *user, const char *actor)
-{
-	char detail[64];
-	sqlite3_stmt *st;
-	int64_t n;
-	int rc = -1;
-
-	if (check_args("user remove", user, actor))
-		return (-1);
-	pthread_mutex_lock(&db->mtx);
-	if (tx_begin(db) == 0) {
-		/* Its tokens go too (ON DELETE CASCADE). */
-		n = token_count(db, user);
-		snprintf(detail, sizeof(detail), "tokens=%lld", (long long)n);
-		if (n < 0 || q_prep(db, &st, "DELETE FROM users WHERE name = ?",
-		    "t", user))
-			rc = tx_end(db, -1);
-		else
-			rc = change(db, user, "user.remove", detail, actor, st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-int
-srv_user_set_quota(struct srv_db *db, const char *user, uint64_t quota,
-    const char *actor)
-{
-	char detail[64];
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (check_args("user quota", user, actor))
-		return (-1);
-	if (quota > INT64_MAX) {
-		warn0("user quota %s: quota too large", user);
-		return (-1);
-	}
-	snprintf(detail, sizeof(detail), "quota=%llu",
-	    (unsigned long long)quota);
-	pthread_mutex_lock(&db->mtx);
-	if (tx_begin(db) == 0) {
-		if (q_prep(db, &st, "UPDATE users SET quota = ? WHERE name = ?",
-		    "it", (int64_t)quota, user))
-			rc = tx_end(db, -1);
-		else
-			rc = change(db, user, "quota.set", detail, actor, st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-static void
-user_row(sqlite3_stmt *st, struct srv_user_info *u)
-{
-	int64_t q = sqlite3_column_int64(st, 1);
-	int64_t used = sqlite3_column_int64(st, 2);
-
-	colcpy(u->name, sizeof(u->name), st, 0);
-	u->quota = (q > 0) ? (uint64_t)q : 0;
-	u->used = (used > 0) ? (uint64_t)used : 0;
-	u->created = sqlite3_column_int64(st, 3);
-}
-
-int
-srv_user_list(struct srv_db *db, struct srv_user_info **vp, size_t *np)
-{
-	struct srv_user_info *v = NULL;
-	sqlite3_stmt *st;
-	size_t n = 0, cap = 0;
-	int rc, r = -1;
-
-	*vp = NULL;
-	*np = 0;
-	pthread_mutex_lock(&db->mtx);
-	if ((rc = q_prep(db, &st, "SELECT name, quota, used, created "
-	    "FROM users ORDER BY name", "")) == 0) {
-		while ((r = q_step(db, st)) == SQLITE_ROW &&
-		    (rc = grow((void **)&v, &cap, n, sizeof(*v))) == 0)
-			user_row(st, &v[n++]);
-		if (r == -1)
-			rc = -1;
-		sqlite3_finalize(st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	if (rc != 0) {
-		free(v);
-		return (-1);
-	}
-	*vp = v;
-	*np = n;
-	return (0);
-}
-
-int
-srv_user_get(struct srv_db *db, const char *user, struct srv_user_info *u)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(u, 0, sizeof(*u));
-	if (!srv_user_valid_name(user))
-		return (1);
-	pthread_mutex_lock(&db->mtx);
-	if (q_prep(db, &st, "SELECT name, quota, used, created FROM users "
-	    "WHERE name = ?", "t", user) == 0) {
-		switch (q_step(db, st)) {
-		case SQLITE_ROW:
-			user_row(st, u);
-			rc = 0;
-			break;
-		case SQLITE_DONE:
-			rc = 1;
-			break;
-		}
-		sqlite3_finalize(st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Tokens. */
-
-/* Make a token and its id; 0 or -1. */
-static int
-token_new(char *token, size_t size, char id[SRV_TOKEN_ID_LEN + 1],
-    uint8_t h[CRYPTO_HASH_LEN])
-{
-	uint8_t raw[32];
-
-	crypto_random(raw, sizeof(raw));
-	memcpy(token, "cft_", 4);
-	if (sodium_bin2base64(token + 4, size - 4, raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == NULL ||
-	    strlen(token) != SRV_TOKEN_LEN) {
-		sodium_memzero(raw, sizeof(raw));
-		warn0("token encoding failed");
-		return (-1);
-	}
-	sodium_memzero(raw, sizeof(raw));
-	crypto_sha256((const uint8_t *)token, SRV_TOKEN_LEN, h);
-	hex_encode(h, SRV_TOKEN_ID_LEN / 2, id);
-	return (0);
-}
-
-int
-srv_token_add(struct srv_db *db, const char *user, enum srv_perm perm,
-    const char *label, char *token, size_t size,
-    char id[SRV_TOKEN_ID_LEN + 1], const char *actor)
-{
-	uint8_t h[CRYPTO_HASH_LEN];
-	char detail[256];
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (label == NULL)
-		label = "";
-	if (check_args("token add", user, actor))
-		return (-1);
-	if (perm < PERM_READ || perm > PERM_FULL ||
-	    !valid_text(label, 0, SRV_LABEL_MAX) || size < SRV_TOKEN_SIZE) {
-		warn0("token add %s: invalid permission or label (at most "
-		    "%d printable ASCII characters)", user, SRV_LABEL_MAX);
-		return (-1);
-	}
-	if (token_new(token, size, id, h))
-		return (-1);
-	snprintf(detail, sizeof(detail), "id=%s perm=%s label=%s", id,
-	    srv_perm_name(perm), label);
-	pthread_mutex_lock(&db->mtx);
-	if (tx_begin(db) == 0) {
-		if ((rc = user_exists(db, user)) == 1)
-			warn0("no such user: %s", user);
-		else if (rc == 0 && (rc = q_prep(db, &st, "INSERT INTO tokens "
-		    "(id, user, hash, perm, label, created) VALUES "
-		    "(?, ?, ?, ?, ?, ?)", "ttbtti", id, user, h, sizeof(h),
-		    srv_perm_name(perm), label, (int64_t)time(NULL))) == 0 &&
-		    (rc = q_done(db, st)) == 0)
-			rc = audit_row(db, user, "token.add", detail, actor);
-		rc = tx_end(db, rc);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	if (rc != 0)
-		sodium_memzero(token, size);
-	return (rc);
-}
-
-int
-srv_token_revoke(struct srv_db *db, const char *user, const char *id,
-    const char *actor)
-{
-	char detail[64];
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (check_args("token revoke", user, actor))
-		return (-1);
-	if (strlen(id) != SRV_TOKEN_ID_LEN ||
-	    strspn(id, "0123456789abcdef") != SRV_TOKEN_ID_LEN) {
-		warn0("token revoke %s: a token id is %d hex digits", user,
-		    SRV_TOKEN_ID_LEN);
-		return (-1);
-	}
-	snprintf(detail, sizeof(detail), "id=%s", id);
-	pthread_mutex_lock(&db->mtx);
-	if (tx_begin(db) == 0) {
-		if ((rc = user_exists(db, user)) == 1)
-			warn0("no such user: %s", user);
-		else if (rc == 0 && (rc = q_prep(db, &st, "DELETE FROM tokens "
-		    "WHERE id = ? AND user = ?", "tt", id, user)) == 0 &&
-		    (rc = q_done(db, st)) == 0 && sqlite3_changes(db->h) == 0) {
-			warn0("user %s has no token %s", user, id);
-			rc = 1;
-		}
-		/* Cached verifications of the token stop counting. */
-		if (rc == 0 && (rc = q_prep(db, &st, "UPDATE users SET "
-		    "authgen = authgen + 1 WHERE name = ?", "t", user)) == 0 &&
-		    (rc = q_done(db, st)) == 0)
-			rc = audit_row(db, user, "token.revoke", detail, actor);
-		rc = tx_end(db, rc);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-int
-srv_token_list(struct srv_db *db, const char *user,
-    struct srv_token_info **vp, size_t *np)
-{
-	struct srv_token_info *v = NULL, *t;
-	sqlite3_stmt *st;
-	size_t n = 0, cap = 0;
-	int rc, r = -1;
-
-	*vp = NULL;
-	*np = 0;
-	if (!srv_user_valid_name(user)) {
-		warn0("token list: invalid user name");
-		return (-1);
-	}
-	pthread_mutex_lock(&db->mtx);
-	if ((rc = user_exists(db, user)) == 1)
-		warn0("no such user: %s", user);
-	else if (rc == 0 && (rc = q_prep(db, &st, "SELECT id, perm, label, "
-	    "created FROM tokens WHERE user = ? ORDER BY created, rowid", "t",
-	    user)) == 0) {
-		while ((r = q_step(db, st)) == SQLITE_ROW &&
-		    (rc = grow((void **)&v, &cap, n, sizeof(*v))) == 0) {
-			t = &v[n++];
-			colcpy(t->id, sizeof(t->id), st, 0);
-			if (srv_perm_parse((const char *)
-			    sqlite3_column_text(st, 1), &t->perm))
-				t->perm = PERM_NONE;
-			colcpy(t->label, sizeof(t->label), st, 2);
-			t->created = sqlite3_column_int64(st, 3);
-		}
-		if (r == -1)
-			rc = -1;
-		sqlite3_finalize(st);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	if (rc != 0) {
-		free(v);
-		return (rc);
-	}
-	*vp = v;
-	*np = n;
-	return (0);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Usage. */
-
-/* usage_update(db, user, sql, bytes): run; the number of rows changed. */
-static int
-usage_update(struct srv_db *db, const char *user, const char *sql,
-    uint64_t bytes)
-{
-	sqlite3_stmt *st;
-
-	if (q_prep(db, &st, sql, "it", (int64_t)bytes, user) ||
-	    q_done(db, st))
-		return (-1);
-	return (sqlite3_changes(db->h));
-}
-
-/* After an UPDATE changed nothing: 0 if the user exists, else -1. */
-static int
-usage_no_row(struct srv_db *db, const char *user)
-{
-	int rc = user_exists(db, user);
-
-	if (rc == 1)
-		warn0("usage: no such user: %s", user);
-	return (rc == 0 ? 0 : -1);
-}
-
-static int
-usage_args(const char *what, const char *user, uint64_t bytes)
-{
-
-	if (!srv_user_valid_name(user) || bytes > INT64_MAX) {
-		warn0("usage %s: invalid user name or size", what);
-		return (-1);
-	}
-	return (0);
-}
-
-int
-srv_usage_reserve(struct srv_db *db, const char *user, uint64_t bytes)
-{
-	int rc;
-
-	if (usage_args("reserve", user, bytes))
-		return (-1);
-	pthread_mutex_lock(&db->mtx);
-	/* One statement: the check and the addition cannot be split. */
-	rc = usage_update(db, user, "UPDATE users SET used = used + ?1 "
-	    "WHERE name = ?2 AND used <= 9223372036854775807 - ?1 AND "
-	    "(quota = 0 OR used + ?1 <= quota)", bytes);
-	if (rc == 0)			/* over quota, or no such user */
-		rc = usage_no_row(db, user) == 0 ? 1 : -1;
-	else if (rc == 1)
-		rc = 0;
-	pthread_mutex_unlock(&db->mtx);
-	return (rc);
-}
-
-int
-srv_usage_release(struct srv_db *db, const char *user, uint64_t bytes)
-{
-	int rc;
-
-	if (usage_args("release", user, bytes))
-		return (-1);
-	pthread_mutex_lock(&db->mtx);
-	rc = usage_update(db, user, "UPDATE users SET used = used - ?1 "
-	    "WHERE name = ?2 AND used >= ?1", bytes);
-	if (rc == 0 && usage_no_row(db, user) == 0) {
-		warn0("usage of %s: released %llu bytes, more than in use; "
-		    "usage set to 0", user, (unsigned long long)bytes);
-		rc = usage_update(db, user, "UPDATE users SET used = 0 "
-		    "WHERE name = ?2 AND ?1 >= 0", bytes);
-	}
-	pthread_mutex_unlock(&db->mtx);
-	return (rc == 1 ? 0 : -1);
-}
-
-int
-srv_usage_set(struct srv_db *db, const char *user, uint64_t bytes)
-{
-	int rc;
-
-	if (usage_args("set", user, bytes))
-		return (-1);
-	pthread_mutex_lock(&db->mtx);
-	rc = usage_update(db, user, "UPDATE users SET used = ?1 "
-	    "WHERE name = ?2", bytes);
-	if (rc == 0)
-		(void)usage_no_row(db, user);
-	pthread_mutex_unlock(&db->mtx);
-	return (rc == 1 ? 0 : -1);
 }

@@ -22,6 +22,7 @@
 #include "crypto/crypto.h"
 #include "util/warnp.h"
 
+#include "srv_db_int.h"
 #include "srv_realm_db.h"
 
 #define SCHEMA_VERSION	1
@@ -55,14 +56,8 @@ static const char schema[] =
 static int
 exec(struct srv_realm_db *db, const char *sql)
 {
-	char *msg = NULL;
 
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		warn0("%s: %s", db->path, msg != NULL ? msg : "error");
-		sqlite3_free(msg);
-		return (-1);
-	}
-	return (0);
+	return (srv_sql_exec(db->h, db->path, sql));
 }
 
 static int
