@@ -2,7 +2,8 @@
 # bench/compare.sh: coffer against restic and borg on the same data, in the
 # same run.
 #
-#   sh bench/compare.sh [--quick] [--runs N] [--sets a,b,...] [--clean]
+#   sh bench/compare.sh [--quick] [--runs N] [--sets a,b,...]
+#       [--tools coffer,restic,borg] [--clean]
 #
 # Finds or installs (Debian packages, apt-get, as root) restic, borgbackup,
 # zstd, openssl and time; builds coffer and bench_pipeline with make; then,
@@ -62,7 +63,8 @@ NVER=10
 
 usage() {
 	echo "usage: sh bench/compare.sh [--quick] [--runs N]" \
-	    "[--sets usr,small,big,random,versioned] [--clean]" >&2
+	    "[--sets usr,small,big,random,versioned]" \
+	    "[--tools coffer,restic,borg] [--clean]" >&2
 	exit 1
 }
 
@@ -74,12 +76,18 @@ while [ $# -gt 0 ]; do
 	--sets)		[ $# -ge 2 ] || usage; SETS=$(echo "$2" | tr , ' '); shift ;;
 	--sets=*)	SETS=$(echo "${1#--sets=}" | tr , ' ') ;;
 	--clean)	CLEAN=1 ;;
+	--tools)	[ $# -ge 2 ] || usage; TOOLS=$(echo "$2" | tr , ' '); shift ;;
+	--tools=*)	TOOLS=$(echo "${1#--tools=}" | tr , ' ') ;;
 	*)		usage ;;
 	esac
 	shift
 done
 [ -n "$RUNS" ] || RUNS=$(( QUICK ? 1 : 3 ))
 case $RUNS in ''|*[!0-9]*|0) usage ;; esac
+for t in $TOOLS; do
+	case $t in coffer|restic|borg) ;; *) echo "unknown tool: $t" >&2; usage ;;
+	esac
+done
 for s in $SETS; do
 	case " $ALLSETS " in *" $s "*) ;; *) echo "unknown set: $s" >&2; usage ;;
 	esac
@@ -511,11 +519,14 @@ prepare() {
 # rotate: the tools in the order of run RUN (rotated by one each run).
 rotate() {
 	set -- $TOOLS
-	case $(( (RUN - 1) % 3 )) in
-	0)	echo "$1 $2 $3" ;;
-	1)	echo "$2 $3 $1" ;;
-	2)	echo "$3 $1 $2" ;;
-	esac
+	_k=$(( (RUN - 1) % $# ))
+	while [ "$_k" -gt 0 ]; do
+		_t=$1
+		shift
+		set -- "$@" "$_t"
+		_k=$((_k - 1))
+	done
+	echo "$@"
 }
 
 run_set() {
