@@ -144,16 +144,16 @@ request(struct srv_log *log, const struct logwit *w, const struct buf *cp,
 	uint8_t proof[MERKLE_MAX_PROOF * 32];
 	size_t n = 0, i;
 	char line[40];
+	int rc;
 
 	body->len = 0;
 	if (w->size > 0 && w->size < size) {
 		if ((r = tile_reader_new(size, logseq_fetch, log)) == NULL)
 			return (-1);
 		tile_reader_src(r, &src);
-		i = (size_t)merkle_consistency_proof(&src, w->size, size, proof,
-		    &n);
+		rc = merkle_consistency_proof(&src, w->size, size, proof, &n);
 		tile_reader_free(r);
-		if (i != 0)
+		if (rc != 0)
 			return (-1);
 	}
 	snprintf(line, sizeof(line), "old %" PRIu64 "\n", w->size);

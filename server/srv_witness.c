@@ -437,8 +437,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	status = srv_witness_add(w, b->data, b->len, (uint64_t)time(NULL),
 	    &out, &ctype);
 	fprintf(stderr, "cofferd witness: add-checkpoint: %u %.*s\n", status,
-	    status == 200 ? 0 : (int)strcspn((char *)out.data, "\n"),
-	    (char *)out.data);
+	    status == 200 || out.len == 0 ? 0 : (int)strcspn((char *)out.data,
+	    "\n"), out.len == 0 ? "" : (char *)out.data);
 	ret = reply(c, status, ctype, out.data, out.len);
 	buf_release(&out);
 	return (ret);
@@ -489,9 +489,13 @@ srv_witness_main(int argc, char **argv)
 		else if (a + 1 < argc && strcmp(argv[a], "--name") == 0)
 			name = argv[++a];
 		else if (!vkey && a + 1 < argc && strcmp(argv[a], "--log") ==
-		    0 && nlogs < MAX_LOGS)
+		    0) {
+			if (nlogs == MAX_LOGS) {
+				warn0("witness: at most %d logs", MAX_LOGS);
+				return (1);
+			}
 			logs[nlogs++] = argv[++a];
-		else {
+		} else {
 			warn0("witness: unexpected argument \"%s\"", argv[a]);
 			goto usage;
 		}

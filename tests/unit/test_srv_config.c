@@ -94,6 +94,29 @@ test_file(void)
 	CHECK(c.data == NULL);
 }
 
+/* log_witness: each value (file line or flag) adds one; needs a log. */
+static void
+test_list(void)
+{
+	struct srv_config c;
+
+	CHECK(srv_config_init(&c) == 0);
+	CHECK(c.log_witness == NULL);
+	CHECK(parse(&c, "data = /d\nlog_witness = http://a=K1\n") == 0);
+	CHECK(srv_config_set(&c, "log-witness", "http://b=K2", "--flag") == 0);
+	CHECK(c.log_witness != NULL &&
+	    strcmp(c.log_witness, "http://a=K1 http://b=K2") == 0);
+	warnp_quiet(1);
+	CHECK(srv_config_set(&c, "log-witness", "a b", "--flag") == -1);
+	CHECK(srv_config_set(&c, "log-witness", "", "--flag") == -1);
+	CHECK(srv_config_check(&c) == -1);
+	warnp_quiet(0);
+	CHECK(srv_config_set(&c, "log", "x.example/log", "--flag") == 0);
+	CHECK(srv_config_check(&c) == 0);
+	srv_config_release(&c);
+	CHECK(c.log_witness == NULL);
+}
+
 static void
 test_errors(void)
 {
@@ -164,6 +187,7 @@ main(void)
 
 	RUN(test_defaults);
 	RUN(test_file);
+	RUN(test_list);
 	RUN(test_errors);
 	RUN(test_units);
 	return (TEST_EXIT());
