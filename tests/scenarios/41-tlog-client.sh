@@ -83,7 +83,7 @@ expect_eq fork-same-size "$(tlog_size)" "$SEEN"
 run_coffer snapshots
 expect_rc fork-refused 13
 expect_err fork-words "transparency log forked"
-expect_eq fork-both-checkpoints "$(grep -c "    $SEEN" "$ERR_FILE")" 2
+expect_eq fork-both-checkpoints "$(grep -cx "    $SEEN" "$ERR_FILE")" 2
 srv_quota fork-grow alice 4242
 tlog_wait fork-grown
 run_coffer snapshots
