@@ -105,15 +105,21 @@ collect(char *p, size_t size, size_t n, void *cookie)
 	return (size * n);
 }
 
-/* POST body to w; the status (0 if none) and the answer in resp. */
+/*
+ * POST body to w; the status (0 if none) and the answer in resp; *sized
+ * is 1 if it is of type text/x.tlog.size.
+ */
 static long
-post(struct logwit *w, const struct buf *body, struct buf *resp)
+post(struct logwit *w, const struct buf *body, struct buf *resp,
+    int *sized)
 {
 	struct curl_slist *hdr = NULL;
+	char *ct = NULL;
 	CURL *c;
 	long code = 0;
 
 	resp->len = 0;
+	*sized = 0;
 	if ((c = curl_easy_init()) == NULL)
 		return (0);
 	hdr = curl_slist_append(hdr, "Content-Type: text/plain");
@@ -127,8 +133,12 @@ post(struct logwit *w, const struct buf *body, struct buf *resp)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(c) == CURLE_OK)
+	if (curl_easy_perform(c) == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) ==
+		    CURLE_OK && ct != NULL && strcmp(ct, "text/x.tlog.size") == 0)
+			*sized = 1;
+	}
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdr);
 	return (code);
@@ -208,7 +218,7 @@ submit(struct srv_log *log, struct logwit *w, const struct buf *cp,
 	char why[200];
 	uint64_t known;
 	long code = 0;
-	int tries, rc = -1;
+	int tries, sized, rc = -1;
 
 	why[0] = '\0';
 	for (tries = 0; tries < 2; tries++) {
@@ -216,7 +226,7 @@ submit(struct srv_log *log, struct logwit *w, const struct buf *cp,
 			snprintf(why, sizeof(why), "cannot build the request");
 			break;
 		}
-		code = post(w, &body, &resp);
+		code = post(w, &body, &resp, &sized);
 		if (code == 200) {
 			if (take_line(w, cp, &resp) == 0) {
 				w->size = size;
@@ -226,7 +236,7 @@ submit(struct srv_log *log, struct logwit *w, const struct buf *cp,
 				    "valid cosignature of its key");
 			break;
 		}
-		if (code == 409 && resp.len > 0 && resp.len < 22 &&
+		if (code == 409 && sized && resp.len > 0 && resp.len < 22 &&
 		    sscanf((const char *)resp.data, "%" SCNu64, &known) == 1) {
 			/* It knows another size: retry from there. */
 			w->size = known;

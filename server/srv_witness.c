@@ -8,7 +8,8 @@
  *	\n
  *	<signed checkpoint>
  *
- * and the answer a tlog-cosignature/v1 line.  The state of each log (the
+ * and the answer a tlog-cosignature/v1 line.  Answers and the order of
+ * the checks follow c2sp.org/tlog-witness v1.0.0.  The state of each log (the
  * size and root last cosigned) moves only forward, by compare and swap
  * in one SQLite transaction, under a mutex: two requests never cosign
  * from the same state.
@@ -252,9 +253,14 @@ srv_witness_add(struct srv_witness *w, const uint8_t *body, size_t len,
 	}
 	if (merkle_verify_consistency(osize, cp.size, oroot, cp.root, proof,
 	    plen) != 0) {
-		status = refuse(out, 422, osize == cp.size ? "a different "
-		    "tree of the size already cosigned" : "the consistency "
-		    "proof does not verify");
+		/* tlog-witness v1.0.0: 409 for another root at the same size. */
+		if (osize == cp.size && osize > 0)
+			status = refuse(out, 409, "a different tree of the "
+			    "size already cosigned");
+		else
+			status = refuse(out, 422, cp.size == 0 ? "the root of "
+			    "an empty tree must be SHA-256(\"\")" : "the "
+			    "consistency proof does not verify");
 		goto unlock;
 	}
 	if ((r = state_swap(w, cp.origin, osize, oroot, cp.size, cp.root)) !=

@@ -42,8 +42,10 @@ int srv_witness_vkey(const struct srv_witness *, char *, size_t);
  * the cosignature line), 400 (malformed body, or an old size larger than
  * the checkpoint's), 403 (no valid signature of the log), 404 (unknown
  * log), 409 (old size is not the one the witness knows; out: that size
- * and '\n', *ctype "text/x.tlog.size"), 422 (the proof does not show
- * consistency), 500; for errors, out holds a line saying why.
+ * and '\n', *ctype "text/x.tlog.size"; or another root for the size
+ * known, out saying so), 422 (the proof does not show consistency, or
+ * the root of size 0 is not SHA-256("")), 500; for errors, out holds a
+ * line saying why.
  */
 unsigned srv_witness_add(struct srv_witness *, const uint8_t *, size_t,
     uint64_t, struct buf *, const char **);

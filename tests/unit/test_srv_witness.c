@@ -179,8 +179,9 @@ test_fork_refused(void)
 
 	/* Another tree of size 7, signed by the log: never cosigned. */
 	body(&b, f, 7, 7, logkey, ORIGIN);
-	CHECK(post(&b, &out, &ct) == 422);
+	CHECK(post(&b, &out, &ct) == 409);
 	CHECK(says(&out, "a different tree of the size already cosigned"));
+	CHECK(strcmp(ct, "text/x.tlog.size") != 0);
 	/* A larger tree that does not extend the one cosigned. */
 	body(&b, f, 7, 9, logkey, ORIGIN);
 	CHECK(post(&b, &out, &ct) == 422);
