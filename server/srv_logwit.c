@@ -6,7 +6,8 @@
  * the cosignature that comes back with the witness's key, and serves the
  * checkpoint with the cosignature lines appended.
  *
- * A witness that is down, slow (2 s to connect, 5 s in all) or refuses
+ * The witnesses are asked at once, each on a thread of its own.  A
+ * witness that is down, slow (2 s to connect, 5 s in all) or refuses
  * does not stop the log: the checkpoint is served without its line, and
  * the submission is retried on later passes, backing off (a second more
  * after each failure, up to 30).
@@ -14,6 +15,7 @@
  * committed checkpoint again (the same tree at the same size).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,10 +277,38 @@ submit(struct srv_log *log, struct logwit *w, const struct buf *cp,
 	return (rc);
 }
 
+/* One submission, on a thread of its own. */
+struct job {
+	struct srv_log *log;
+	struct logwit *w;
+	const struct buf *cp;
+	uint64_t size;
+	pthread_t thr;
+	int started;
+};
+
+static void *
+job_run(void *cookie)
+{
+	struct job *j = cookie;
+
+	(void)submit(j->log, j->w, j->cp, j->size);
+	return (NULL);
+}
+
+static int
+cosigned(const struct logwit *w, const struct buf *cp)
+{
+
+	return (w->for_cp.len == cp->len && memcmp(w->for_cp.data, cp->data,
+	    cp->len) == 0);
+}
+
 int
 logwit_collect(struct srv_log *log, const struct buf *cp, uint64_t size,
     struct buf *out)
 {
+	struct job *jobs;
 	struct logwit *w;
 	size_t i;
 	time_t now = time(NULL);
@@ -286,15 +316,34 @@ logwit_collect(struct srv_log *log, const struct buf *cp, uint64_t size,
 	out->len = 0;
 	if (buf_append(out, cp->data, cp->len))
 		return (-1);
+	if ((jobs = calloc(log->nwit, sizeof(*jobs))) == NULL) {
+		warnp("calloc");
+		return (-1);
+	}
+	/* The witnesses at once: the slowest, not their sum, delays the log. */
 	for (i = 0; i < log->nwit; i++) {
 		w = &log->wit[i];
-		if (w->for_cp.len != cp->len || memcmp(w->for_cp.data,
-		    cp->data, cp->len) != 0) {
-			if (now < w->next || submit(log, w, cp, size) != 0)
-				continue;
-		}
-		if (buf_append(out, w->line.data, w->line.len))
-			return (-1);
+		if (cosigned(w, cp) || now < w->next)
+			continue;
+		jobs[i].log = log;
+		jobs[i].w = w;
+		jobs[i].cp = cp;
+		jobs[i].size = size;
+		if (pthread_create(&jobs[i].thr, NULL, job_run, &jobs[i]) == 0)
+			jobs[i].started = 1;
+		else
+			(void)submit(log, w, cp, size);
 	}
+	for (i = 0; i < log->nwit; i++) {
+		w = &log->wit[i];
+		if (jobs[i].started)
+			pthread_join(jobs[i].thr, NULL);
+		if (cosigned(w, cp) &&
+		    buf_append(out, w->line.data, w->line.len)) {
+			free(jobs);
+			return (-1);
+		}
+	}
+	free(jobs);
 	return (0);
 }

@@ -2,8 +2,9 @@
 #
 # 43 tlog witness: `cofferd witness` (C2SP tlog-witness) and a cofferd
 # log that submits its checkpoints to it (`--log-witness URL=VKEY`).
-#   - the log serves its checkpoints cosigned; a client pinned with
-#     `--witness WVKEY --quorum 1` backs up and verifies;
+#   - the log serves its checkpoints cosigned (a second witness that
+#     does not answer is reported once and does not hold it); a client
+#     pinned with `--witness WVKEY --quorum 1` backs up and verifies;
 #   - with the witness stopped the log goes on, its new checkpoints lack
 #     the cosignature and the client refuses them in words; with the
 #     witness back, they are cosigned again;
@@ -107,9 +108,14 @@ WVKEY=$OUT
 expect_eq witness-vkey-type "$(printf '%s' "$WVKEY" | cut -d+ -f1)" "$WNAME"
 expect_eq witness-key-mode "$(stat -c %a "$W_DATA/witness/key")" 600
 w_start witness-start 0
+# A second witness that never answers (nothing listens on port 1).
+DEADVKEY=$("$TOOLS/tlogwitness" keygen witness.example/dead | sed -n 2p)
 srv_start start 0 --log "$ORIGIN" \
+    --log-witness "http://127.0.0.1:1=$DEADVKEY" \
     --log-witness "http://127.0.0.1:$W_PORT=$WVKEY" || summary
 wait_cosigned first-cosigned 1
+expect_eq dead-witness-said "$(grep -c "log: witness witness.example/dead \
+did not cosign the checkpoint of size [0-9]*: no answer" "$SRV_LOG")" 1
 
 # --- a client requiring the witness -------------------------------------------
 export COFFER_REPOSITORY
