@@ -42,6 +42,9 @@
 #include "srv_realm.h"
 #include "srv_rest.h"
 
+#define B64_ALPHABET \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
 struct srv_server {
 	struct srv_ctx ctx;
 	struct MHD_Daemon *d;
@@ -124,7 +127,7 @@ srv_http_parse_auth(const char *h, struct srv_cred *c)
 {
 	unsigned char raw[SRV_SECRET_MAX + 128];
 	const char *p, *colon;
-	size_t rawlen, hl;
+	size_t rawlen, hl, pad;
 
 	memset(c, 0, sizeof(*c));
 	if (h == NULL)
@@ -148,6 +151,10 @@ srv_http_parse_auth(const char *h, struct srv_cred *c)
 		continue;
 	if ((hl = strcspn(p, " \t")) == 0 || p[hl] != '\0' ||
 	    hl > 4 * (sizeof(raw) / 3))
+		return (c->kind);
+	/* Only the alphabet, and '=' at the end (libsodium is lenient). */
+	pad = (hl >= 1 && p[hl - 1] == '=') + (hl >= 2 && p[hl - 2] == '=');
+	if (strspn(p, B64_ALPHABET) != hl - pad)
 		return (c->kind);
 	if (sodium_base642bin(raw, sizeof(raw) - 1, p, hl, NULL, &rawlen,
 	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0)

@@ -244,6 +244,13 @@ bad_auth auth-bearer-password "$WRONG" GET /alice/r/config \
     -H "Authorization: Bearer $PW_A"
 bad_auth auth-nul-in-secret "$WRONG" GET /alice/r/config \
     -H "Authorization: Basic $(printf 'alice:%s\0x' "$PW_A" | base64)"
+# libsodium alone decodes any byte >= 0x80 as '/': "carol:???" is
+# Y2Fyb2w6Pz8/, which must not be accepted with a 0x9e for its '/'.
+srv_user_add user-carol carol '???'
+http_req GET /carol/r/config -H 'Authorization: Basic Y2Fyb2w6Pz8/'
+expect_http auth-basic-slash-works 404
+bad_auth auth-basic-not-alphabet "$WRONG" GET /carol/r/config \
+    -H "Authorization: Basic Y2Fyb2w6Pz8$(printf '\236')"
 srv_token_add token-revoked alice full
 REVOKED=$TOKEN
 http_req GET /alice/r/config -H "Authorization: Bearer $REVOKED"

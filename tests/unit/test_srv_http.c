@@ -109,6 +109,12 @@ test_auth(void)
 	CHECK(basic("../x:secret", &c) == AUTH_BAD);
 	CHECK(c.secret[0] == '\0' && c.secretlen == 0);	/* wiped */
 	CHECK(srv_http_parse_auth("Basic !!!!", &c) == AUTH_BAD);
+	/* A byte outside the alphabet (libsodium alone decodes 0x9e). */
+	CHECK(srv_http_parse_auth("Basic YWxpY2U6c2VjcmV\x9e", &c) ==
+	    AUTH_BAD);
+	CHECK(srv_http_parse_auth("Basic YWxpY2U6c2Vj\x9emV0", &c) ==
+	    AUTH_BAD);
+	CHECK(srv_http_parse_auth("Basic YWxpY2U6c2VjcmV0=", &c) == AUTH_BAD);
 	CHECK(srv_http_parse_auth("Basic", &c) == AUTH_BAD);
 	CHECK(srv_http_parse_auth("Basic ", &c) == AUTH_BAD);
 	CHECK(srv_http_parse_auth("Basic YWxpY2U6c2VjcmV0 x", &c) ==
