@@ -22,6 +22,7 @@
 
 #include "srv_admin.h"
 #include "srv_db.h"
+#include "srv_storage.h"
 #include "srv_userdata.h"
 
 #define PW_MAX		1024
@@ -281,11 +282,14 @@ static int
 user_remove_main(struct srv_db *db, struct args *a)
 {
 	int has = srv_userdata_exists(a->data, a->pos[0]);
+	char where[2200];
 
 	if (has && !a->delete_data) {
-		warn0("user %s still has repositories in %s/repos/%s: export "
-		    "them first if they must be kept, then run again with "
-		    "--delete-data", a->pos[0], a->data, a->pos[0]);
+		if (srv_storage_where(a->data, a->pos[0], where,
+		    sizeof(where)) == 0)
+			warn0("user %s still has repositories in %s: export "
+			    "them first if they must be kept, then run again "
+			    "with --delete-data", a->pos[0], where);
 		return (1);
 	}
 	if (srv_user_remove(db, a->pos[0], a->actor) != 0)

@@ -17,6 +17,7 @@
 
 #include "srv_storage.h"
 #include "srv_store_s3.h"
+#include "srv_userdata.h"
 
 #define LOCMAX	2048
 
@@ -170,6 +171,27 @@ srv_storage_open_recorded(const char *data, struct srv_store **st)
 		return (-1);
 	}
 	return (srv_store_s3_open(rec + 3, NULL, st) ? -1 : 1);
+}
+
+int
+srv_storage_where(const char *data, const char *user, char *buf, size_t n)
+{
+	char rec[LOCMAX];
+	size_t len;
+	int rc;
+
+	if ((rc = recorded(data, rec, sizeof(rec))) == -1)
+		return (-1);
+	if (rc == 1)
+		return (srv_userdata_path(data, user, buf, n));
+	len = strlen(rec);
+	while (len > 0 && rec[len - 1] == '/')
+		len--;
+	if ((size_t)snprintf(buf, n, "%.*s/%s/", (int)len, rec, user) >= n) {
+		warn0("%s/storage: location too long", data);
+		return (-1);
+	}
+	return (0);
 }
 
 int

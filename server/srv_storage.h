@@ -1,6 +1,8 @@
 #ifndef COFFERD_SRV_STORAGE_H
 #define COFFERD_SRV_STORAGE_H
 
+#include <stddef.h>
+
 #include "srv_store.h"
 
 /*
@@ -31,6 +33,13 @@ int srv_storage_open(const char *, const char *, int, struct srv_store **);
  * <data>/repos (nothing opened), -1 on error (reported).
  */
 int srv_storage_open_recorded(const char *, struct srv_store **);
+
+/*
+ * srv_storage_where(data, user, buf, n): where the account's repositories
+ * are, for messages: "<data>/repos/<user>", or with S3 storage the recorded
+ * location followed by "/<user>/".  0 or -1 (reported).
+ */
+int srv_storage_where(const char *, const char *, char *, size_t);
 
 /* srv_storage_is_s3(st): 1 if st is an S3 store. */
 int srv_storage_is_s3(struct srv_store *);

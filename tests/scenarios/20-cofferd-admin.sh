@@ -261,8 +261,8 @@ expect_rc export-rc 0
 expect_out export-says "exported 1 files (10 bytes) of carol"
 expect_same export-copy "$D/repos/carol/r1/keys/k1" "$T/export/r1/keys/k1"
 refused export-exists "mkdir" user export carol --to "$T/export" --data "$D"
-refused remove-with-data "still has repositories" user remove carol \
-    --data "$D"
+refused remove-with-data "still has repositories in $D/repos/carol: export" \
+    user remove carol --data "$D"
 check remove-with-data-kept test -f "$D/repos/carol/r1/keys/k1"
 list_users
 expect_eq remove-with-data-user-kept "$(tr ' ' '\n' <<< "$USERS" |

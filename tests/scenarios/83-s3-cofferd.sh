@@ -168,6 +168,10 @@ expect_out export-says "ciphertext only"
 NOBJ=$(s3_keys srv/alice/ | grep -vc '/\.cofferd-repo$')
 expect_eq export-all-objects "$(find "$T/export" -type f | wc -l)" "$NOBJ"
 expect_same export-config-bytes "$T/export/main/config" "$T/config-now"
+run_cmd "$COFFERD_BIN" user remove alice --data "$SRV_DATA"
+expect_rc remove-with-data-rc 1
+expect_err remove-with-data-names-s3 \
+    "still has repositories in $STORAGE/alice/: export them first"
 srv_admin remove-rc user remove alice --delete-data
 expect_eq remove-emptied-prefix "$(s3_keys srv/alice/)" ""
 
