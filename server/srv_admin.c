@@ -1,7 +1,7 @@
 /*
  * cofferd's admin commands: accounts, tokens, quotas and the audit table,
  * run by the operator on the server host.  Each verb is one *_main in a
- * table, as in wireguard-tools; the database layer (srv_db.c) writes the
+ * table, as in wireguard-tools; the database layer (srv_db*.c) writes the
  * audit row of every change in the same transaction as the change.
  */
 #include <sys/stat.h>
