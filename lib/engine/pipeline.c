@@ -53,15 +53,10 @@ static int
 store_pack(struct pipeline *pl, struct pack_writer *w)
 {
 	uint8_t id[32];
-	char hex[65];
+	int rc;
 
-	if (w->n == 0)
-		return (0);
-	if (pack_writer_finish(w, id))
-		return (-1);
-	hex_encode(id, 32, hex);
-	if (backend_put(pl->r->be, OBJ_DATA, hex, w->data.data, w->data.len))
-		return (-1);
+	if ((rc = pack_writer_store(w, pl->r, id)) != 0)
+		return (rc < 0 ? -1 : 0);
 	atomic_fetch_add(&pl->st.packs, 1);
 	if (index_add_pack(pl->ix, id, w->salt, w->e, w->n))
 		return (-1);

@@ -72,15 +72,10 @@ static int
 store_new(struct prune *p, struct pack_writer *w)
 {
 	uint8_t id[32];
-	char hex[65];
+	int rc;
 
-	if (w->n == 0)
-		return (0);
-	if (pack_writer_finish(w, id))
-		return (-1);
-	hex_encode(id, 32, hex);
-	if (backend_put(p->r->be, OBJ_DATA, hex, w->data.data, w->data.len))
-		return (-1);
+	if ((rc = pack_writer_store(w, p->r, id)) != 0)
+		return (rc < 0 ? -1 : 0);
 	p->st->packs_written++;
 	p->st->bytes_written += w->data.len;
 	return (list_pack(p, id, w->salt, w->e, w->n));

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <zstd.h>
 
+#include "backend/backend.h"
 #include "util/warnp.h"
 
 #include "pack.h"
@@ -161,6 +162,20 @@ pack_writer_finish(struct pack_writer *w, uint8_t packid[32])
 done:
 	buf_release(&h);
 	return (rc);
+}
+
+int
+pack_writer_store(struct pack_writer *w, struct repo *r, uint8_t packid[32])
+{
+	char hex[65];
+
+	if (w->n == 0)
+		return (1);
+	if (pack_writer_finish(w, packid))
+		return (-1);
+	hex_encode(packid, 32, hex);
+	return (backend_put(r->be, OBJ_DATA, hex, w->data.data, w->data.len) ?
+	    -1 : 0);
 }
 
 void

@@ -72,6 +72,14 @@ size_t pack_writer_size(const struct pack_writer *);
  */
 int pack_writer_finish(struct pack_writer *, uint8_t[32]);
 
+/*
+ * pack_writer_store(w, r, packid): finish the pack (pack_writer_finish) and
+ * store it in r's backend as the data object named by packid, unless it
+ * holds no blob (then packid is left alone and 1 is returned).  0, 1 or
+ * -1.
+ */
+int pack_writer_store(struct pack_writer *, struct repo *, uint8_t[32]);
+
 /* pack_writer_release(w): free and wipe. */
 void pack_writer_release(struct pack_writer *);
 
