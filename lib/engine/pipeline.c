@@ -19,6 +19,10 @@
 #define QUEUE_PER_WORKER	(4u * 1024 * 1024)
 #define QUEUE_MIN		(8u * 1024 * 1024)
 
+/* A worker takes up to this many queued chunks, or bytes, at a time. */
+#define BATCH_JOBS		32
+#define BATCH_BYTES		(1u << 20)
+
 struct job {
 	uint8_t *p;
 	size_t len;
@@ -37,6 +41,7 @@ struct pipeline {
 	pthread_cond_t can_take, can_put;
 	struct job *head, *tail;
 	size_t qbytes, qmax;
+	int nput_wait;		/* readers waiting for room */
 	int closing;
 	_Atomic int failed;
 
@@ -136,7 +141,8 @@ worker(void *cookie)
 	struct pipeline *pl = cookie;
 	struct pack_writer w;
 	struct buf z = BUF_INIT;
-	struct job *j;
+	struct job *batch, *j, *next;
+	size_t n, bytes;
 	int ok;
 
 	if (pack_writer_init(&w, pl->r)) {
@@ -147,24 +153,46 @@ worker(void *cookie)
 		pthread_mutex_lock(&pl->mu);
 		while (pl->head == NULL && !pl->closing)
 			pthread_cond_wait(&pl->can_take, &pl->mu);
-		if ((j = pl->head) == NULL) {
+		if ((batch = pl->head) == NULL) {
 			pthread_mutex_unlock(&pl->mu);
 			break;
+		}
+		/*
+		 * Take a batch (a few small chunks, or one large one): with
+		 * many small files, one hand-over per chunk costs more in
+		 * wake-ups than the chunks cost to store.
+		 */
+		n = 0;
+		bytes = 0;
+		for (j = batch; ; j = j->next) {
+			n++;
+			bytes += j->len;
+			pl->qbytes -= j->len;
+			if (j->next == NULL || n == BATCH_JOBS ||
+			    bytes >= BATCH_BYTES)
+				break;
 		}
 		pl->head = j->next;
 		if (pl->head == NULL)
 			pl->tail = NULL;
-		pl->qbytes -= j->len;
-		pthread_cond_signal(&pl->can_put);
+		j->next = NULL;
+		/* Wake the readers once the queue is half empty. */
+		if (pl->nput_wait > 0 && pl->qbytes <= pl->qmax / 2)
+			pthread_cond_broadcast(&pl->can_put);
 		pthread_mutex_unlock(&pl->mu);
 
-		ok = !atomic_load(&pl->failed) && do_job(pl, &w, j, &z) == 0;
-		if (!ok)
-			fail(pl);
-		free(j->p);
-		/* The callback runs even on failure so waiters finish. */
-		j->done(j->cookie);
-		free(j);
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			ok = !atomic_load(&pl->failed) &&
+			    do_job(pl, &w, j, &z) == 0;
+			if (!ok)
+				fail(pl);
+			free(j->p);
+			/* The callback runs even on failure so waiters
+			 * finish. */
+			j->done(j->cookie);
+			free(j);
+		}
 	}
 	if (!atomic_load(&pl->failed) && store_pack(pl, &w))
 		fail(pl);
@@ -224,8 +252,11 @@ pipeline_data(struct pipeline *pl, uint8_t *p, size_t len, uint8_t *slot,
 	j->next = NULL;
 	pthread_mutex_lock(&pl->mu);
 	while (pl->qbytes > 0 && pl->qbytes + len > pl->qmax &&
-	    !atomic_load(&pl->failed))
+	    !atomic_load(&pl->failed)) {
+		pl->nput_wait++;
 		pthread_cond_wait(&pl->can_put, &pl->mu);
+		pl->nput_wait--;
+	}
 	if (atomic_load(&pl->failed)) {
 		pthread_mutex_unlock(&pl->mu);
 		free(p);
