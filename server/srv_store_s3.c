@@ -168,28 +168,6 @@ out:
 	return (found);
 }
 
-/* HEAD key: 0 (size set), 1 if missing, -1 (reported). */
-static int
-head(struct s3st *st, const char *key, uint64_t *size)
-{
-	struct s3_req rq = { "HEAD", key, NULL, NULL, NULL, NULL };
-	struct s3_sink sk;
-	long rc;
-
-	memset(&sk, 0, sizeof(sk));
-	if ((rc = s3_request(st->s, &rq, &sk)) < 0)
-		return (-1);
-	if (rc == 404)
-		return (1);
-	if (rc != 200) {
-		s3_report(st->s, "stat", key, rc, &sk);
-		return (-1);
-	}
-	if (size != NULL)
-		*size = sk.length;
-	return (0);
-}
-
 static long put(struct s3st *, const char *, const struct s3_body *,
     const char *, struct s3_sink *);
 
@@ -210,7 +188,8 @@ repo_exists(struct s3st *st, const char *user, const char *repo)
 	if (fmtkey(st, k, user, repo, MARKER) ||
 	    fmtkey(st, cfg, user, repo, "config"))
 		return (-1);
-	if ((rc = head(st, k, NULL)) == 1 && (rc = head(st, cfg, NULL)) == 0 &&
+	if ((rc = s3_head(st->s, k, NULL)) == 1 &&
+	    (rc = s3_head(st->s, cfg, NULL)) == 0 &&
 	    put(st, k, NULL, NULL, &sk) != 200)
 		rc = -1;
 	if (rc == 0)
@@ -370,7 +349,7 @@ s3s_put_commit(void *put_, int replace, enum srv_put_result *res,
 	body.len = p->size;
 	hex_encode(h, sizeof(h), body.sha256);
 	if (p->type == SRV_OBJ_CONFIG) {
-		if ((r = head(st, p->key, oldsize)) < 0)
+		if ((r = s3_head(st->s, p->key, oldsize)) < 0)
 			goto done;
 		if (r == 0 && !replace) {
 			*res = SRV_PUT_EXISTS;
@@ -497,7 +476,7 @@ s3s_get(void *cookie, const struct srv_obj *o, struct srv_body *b)
 	}
 	if ((rc = fetch(g, 0, 1)) == 2) {
 		/* 416 on the first bytes: empty, or gone meanwhile. */
-		if ((rc = head(st, g->key, &sz)) == 0 && sz != 0)
+		if ((rc = s3_head(st->s, g->key, &sz)) == 0 && sz != 0)
 			rc = -1;
 	}
 	if (rc != 0) {
@@ -519,7 +498,7 @@ s3s_stat(void *cookie, const struct srv_obj *o, uint64_t *size)
 
 	if (objkey(st, o, k))
 		return (-1);
-	return (head(st, k, size));
+	return (s3_head(st->s, k, size));
 }
 
 static int
@@ -601,7 +580,7 @@ s3s_del(void *cookie, const struct srv_obj *o, uint64_t *size)
 
 	if (objkey(st, o, k))
 		return (-1);
-	if ((r = head(st, k, size)) != 0)
+	if ((r = s3_head(st->s, k, size)) != 0)
 		return (r);
 	rq.key = k;
 	memset(&sk, 0, sizeof(sk));

@@ -53,28 +53,6 @@ objkey(struct s3b *b, enum obj_type t, const char *name, char *k, size_t n)
 	return (0);
 }
 
-/* HEAD an object: 0 (size set), 1 if missing, -1 (reported). */
-static int
-head(struct s3b *b, const char *key, uint64_t *size)
-{
-	struct s3_req rq = { "HEAD", key, NULL, NULL, NULL, NULL };
-	struct s3_sink sk;
-	long st;
-
-	memset(&sk, 0, sizeof(sk));
-	if ((st = s3_request(b->s, &rq, &sk)) < 0)
-		return (-1);
-	if (st == 404)
-		return (1);
-	if (st != 200) {
-		s3_report(b->s, "stat", key, st, &sk);
-		return (-1);
-	}
-	if (size != NULL)
-		*size = sk.length;
-	return (0);
-}
-
 static int
 s3b_create(void *cookie)
 {
@@ -86,7 +64,7 @@ s3b_create(void *cookie)
 	    sizeof(key)))
 		return (-1);
 	/* Refuse to create over an existing repository. */
-	if ((rc = head(b, key, NULL)) == 0) {
+	if ((rc = s3_head(b->s, key, NULL)) == 0) {
 		errno = EEXIST;
 		return (-1);
 	}
@@ -108,7 +86,7 @@ s3b_put(void *cookie, enum obj_type t, const char *name, const uint8_t *p,
 	if (objkey(b, t, name, key, sizeof(key)))
 		return (-1);
 	if (t == OBJ_CONFIG) {
-		if ((rc = head(b, key, NULL)) <= 0) {
+		if ((rc = s3_head(b->s, key, NULL)) <= 0) {
 			if (rc == 0)
 				errno = EEXIST;
 			return (-1);
@@ -197,7 +175,7 @@ s3b_stat(void *cookie, enum obj_type t, const char *name, uint64_t *size)
 
 	if (objkey(b, t, name, key, sizeof(key)))
 		return (-1);
-	return (head(b, key, size));
+	return (s3_head(b->s, key, size));
 }
 
 struct listctx {
@@ -256,7 +234,7 @@ s3b_remove(void *cookie, enum obj_type t, const char *name)
 
 	if (objkey(b, t, name, key, sizeof(key)))
 		return (-1);
-	if ((rc = head(b, key, NULL)) != 0)
+	if ((rc = s3_head(b->s, key, NULL)) != 0)
 		return (rc);
 	rq.key = key;
 	memset(&sk, 0, sizeof(sk));

@@ -536,6 +536,27 @@ done:
 }
 
 int
+s3_head(struct s3 *s, const char *key, uint64_t *size)
+{
+	struct s3_req rq = { "HEAD", key, NULL, NULL, NULL, NULL };
+	struct s3_sink sk;
+	long st;
+
+	memset(&sk, 0, sizeof(sk));
+	if ((st = s3_request(s, &rq, &sk)) < 0)
+		return (-1);
+	if (st == 404)
+		return (1);
+	if (st != 200) {
+		s3_report(s, "stat", key, st, &sk);
+		return (-1);
+	}
+	if (size != NULL)
+		*size = sk.length;
+	return (0);
+}
+
+int
 s3_bucket_create(struct s3 *s)
 {
 	struct s3_req rq = { "PUT", NULL, NULL, NULL, NULL, NULL };

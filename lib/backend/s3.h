@@ -131,6 +131,12 @@ typedef int s3_list_cb(void *, const char *, uint64_t);
 int s3_list(struct s3 *, const char *, s3_list_cb *, void *);
 
 /*
+ * s3_head(s, key, &size): HEAD an object.  0 (size set unless NULL), 1 if
+ * it is missing, -1 (reported).
+ */
+int s3_head(struct s3 *, const char *, uint64_t *);
+
+/*
  * s3_bucket_create(s): create the bucket unless this account has it.
  * 0 or -1 (reported; also when another account owns the name).
  */
